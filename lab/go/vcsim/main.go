@@ -1,0 +1,375 @@
+// Command lab-vcsim runs govmomi's vCenter simulator shaped like a small vSphere site that hosts a
+// kubeadm-style Kubernetes cluster, and keeps a one-line-per-request trace so tests and benchmarks can
+// count SOAP and REST calls.
+//
+// The shape (names are stable, tests rely on them):
+//
+//	datacenter DC0
+//	  clusters zone-a, zone-b (3 hosts each), tagged k8s-zone/zone-a and k8s-zone/zone-b
+//	  datacenter tagged k8s-region/region-1
+//	  datastores LocalDS_0, LocalDS_1 (plain), LocalDS_2 inside StoragePod DatastoreCluster,
+//	             LocalDS_3 inside datastore folder storage-tier
+//	  networks "VM Network" (internal) and DC0_DVPG0 (external)
+//	  VM folder /DC0/vm/kubernetes with node VMs k8s-cp-1, k8s-worker-1 (zone-a), k8s-worker-2,
+//	  k8s-worker-3 (zone-b); each has two NICs, a guest hostname and addresses on both networks
+//	  background VMs DC0_C*_RP0_VM* (count set by -vms)
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vapi/rest"
+	"github.com/vmware/govmomi/vapi/tags"
+	"github.com/vmware/govmomi/vim25/types"
+
+	// Optional endpoints: SPBM, tagging (REST), CNS, vSAN, First Class Disks (vslm).
+	_ "github.com/vmware/govmomi/cns/simulator"
+	_ "github.com/vmware/govmomi/lookup/simulator"
+	_ "github.com/vmware/govmomi/pbm/simulator"
+	_ "github.com/vmware/govmomi/sts/simulator"
+	_ "github.com/vmware/govmomi/vapi/simulator"
+	_ "github.com/vmware/govmomi/vsan/simulator"
+	_ "github.com/vmware/govmomi/vslm/simulator"
+)
+
+// NodeVM describes one Kubernetes node VM of the lab.
+type NodeVM struct {
+	Name       string `json:"name"`
+	Cluster    string `json:"cluster"`
+	Host       int    `json:"-"`
+	UUID       string `json:"uuid"`
+	InternalIP string `json:"internal_ip"`
+	ExternalIP string `json:"external_ip"`
+	IPv6       string `json:"ipv6"`
+	CPUs       int32  `json:"cpus"`
+	MemoryMB   int64  `json:"memory_mb"`
+	EnableUUID bool   `json:"disk_enable_uuid"`
+}
+
+var nodes = []NodeVM{
+	{"k8s-cp-1", "zone-a", 0, "4218e0a2-6b1c-4c5d-9e7f-0a1b2c3d4e01", "10.0.0.11", "192.168.100.11", "fd00:10::11", 2, 4096, true},
+	{"k8s-worker-1", "zone-a", 1, "4218e0a2-6b1c-4c5d-9e7f-0a1b2c3d4e02", "10.0.0.12", "192.168.100.12", "fd00:10::12", 4, 8192, true},
+	{"k8s-worker-2", "zone-b", 0, "4218e0a2-6b1c-4c5d-9e7f-0a1b2c3d4e03", "10.0.0.13", "192.168.100.13", "fd00:10::13", 4, 8192, false},
+	{"k8s-worker-3", "zone-b", 1, "4218e0a2-6b1c-4c5d-9e7f-0a1b2c3d4e04", "10.0.0.14", "192.168.100.14", "fd00:10::14", 4, 8192, false},
+}
+
+const (
+	internalNet = "VM Network"
+	externalNet = "DC0_DVPG0"
+)
+
+// tracer writes one JSON line per HTTP request: the SOAP method and its target, or the REST verb and path.
+type tracer struct {
+	mu   sync.Mutex
+	on   atomic.Bool // off while the lab shapes its own inventory
+	out  io.Writer
+	next http.Handler
+}
+
+var (
+	soapMethod = regexp.MustCompile(`<(?:[A-Za-z0-9]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9]+:)?([A-Za-z0-9_]+)`)
+	soapThis   = regexp.MustCompile(`<(?:[A-Za-z0-9]+:)?_this[^>]*type="([A-Za-z]+)"[^>]*>([^<]+)<`)
+)
+
+func (t *tracer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !t.on.Load() {
+		t.next.ServeHTTP(w, r)
+		return
+	}
+	entry := map[string]any{"ts": float64(time.Now().UnixNano()) / 1e9, "http": r.Method, "path": r.URL.Path}
+	if r.Body != nil && r.Method == http.MethodPost {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if m := soapMethod.FindSubmatch(body); m != nil {
+			entry["kind"] = "soap"
+			entry["method"] = string(m[1])
+			if th := soapThis.FindSubmatch(body); th != nil {
+				entry["this"] = string(th[1]) + ":" + string(th[2])
+			}
+		}
+	}
+	if entry["kind"] == nil {
+		entry["kind"] = "http"
+		if q := r.URL.RawQuery; q != "" {
+			entry["query"] = q
+		}
+	}
+	line, _ := json.Marshal(entry)
+	t.mu.Lock()
+	_, _ = t.out.Write(append(line, '\n'))
+	t.mu.Unlock()
+	t.next.ServeHTTP(w, r)
+}
+
+func main() {
+	listen := flag.String("l", "127.0.0.1:8989", "listen address")
+	vms := flag.Int("vms", 40, "number of background VMs (in addition to the Kubernetes node VMs)")
+	user := flag.String("username", "administrator@vsphere.local", "login user")
+	pass := flag.String("password", "", "login password (required)")
+	cert := flag.String("tlscert", "", "TLS certificate file")
+	key := flag.String("tlskey", "", "TLS key file")
+	tracePath := flag.String("trace-file", "", "request trace (one JSON line per request)")
+	readyPath := flag.String("ready-file", "", "written (JSON) once the lab inventory is in place")
+	flag.Parse()
+
+	if *pass == "" {
+		log.Fatal("-password is required")
+	}
+
+	model := simulator.VPX()
+	model.Datacenter = 1
+	model.Cluster = 2
+	model.ClusterHost = 3
+	model.Host = 0
+	model.Datastore = 4
+	model.Pool = 0
+	model.App = 0
+	model.Pod = 0
+	model.Portgroup = 1
+	model.Folder = 0
+	model.Machine = (*vms + 1) / 2 // per cluster root resource pool
+	model.Autostart = false
+
+	start := time.Now()
+	if err := model.Create(); err != nil {
+		log.Fatalf("model: %v", err)
+	}
+	defer model.Remove()
+
+	model.Service.RegisterEndpoints = true
+	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
+	model.Service.TLS = new(tls.Config)
+	if *cert != "" {
+		c, err := tls.LoadX509KeyPair(*cert, *key)
+		if err != nil {
+			log.Fatalf("tls: %v", err)
+		}
+		model.Service.TLS.Certificates = []tls.Certificate{c}
+	}
+
+	s := model.Service.NewServer()
+	defer s.Close()
+	var trace *tracer
+	if *tracePath != "" {
+		f, err := os.OpenFile(*tracePath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			log.Fatalf("trace: %v", err)
+		}
+		defer f.Close()
+		// Installed before any client connects: the server reads its handler per request.
+		trace = &tracer{out: f, next: s.Server.Config.Handler}
+		s.Server.Config.Handler = trace
+	}
+
+	ctx := context.Background()
+	info, err := shape(ctx, model, s.URL)
+	if err != nil {
+		log.Fatalf("shaping the lab inventory: %v", err)
+	}
+	if trace != nil {
+		trace.on.Store(true)
+	}
+	info["url"] = s.URL.Host
+	info["vms_total"] = len(model.Map().All("VirtualMachine"))
+	info["seconds"] = time.Since(start).Seconds()
+	if *readyPath != "" {
+		b, _ := json.MarshalIndent(info, "", "  ")
+		if err := os.WriteFile(*readyPath, b, 0o644); err != nil {
+			log.Fatalf("ready file: %v", err)
+		}
+	}
+	log.Printf("lab-vcsim ready on %s with %d VMs in %.1fs", s.URL.Host, info["vms_total"], info["seconds"])
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func wait(t *object.Task, err error) error {
+	if err != nil {
+		return err
+	}
+	return t.Wait(context.Background())
+}
+
+// shape turns the default model into the lab's site, through the API like an administrator would,
+// with guest data set through vcsim's "SET." ExtraConfig keys.
+func shape(ctx context.Context, model *simulator.Model, u *url.URL) (info map[string]any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	c, err := govmomi.NewClient(ctx, u, true)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Logout(ctx)
+	finder := find.NewFinder(c.Client, true)
+	dc := must(finder.Datacenter(ctx, "DC0"))
+	finder.SetDatacenter(dc)
+	folders := must(dc.Folders(ctx))
+
+	// Clusters as zones.
+	for i, zone := range []string{"zone-a", "zone-b"} {
+		cl := must(finder.ClusterComputeResource(ctx, fmt.Sprintf("DC0_C%d", i)))
+		if err := wait(cl.Rename(ctx, zone)); err != nil {
+			return nil, err
+		}
+	}
+
+	// A datastore cluster and a datastore folder.
+	pod := must(folders.DatastoreFolder.CreateStoragePod(ctx, "DatastoreCluster"))
+	ds2 := must(finder.Datastore(ctx, "LocalDS_2"))
+	if err := wait(pod.MoveInto(ctx, []types.ManagedObjectReference{ds2.Reference()})); err != nil {
+		return nil, err
+	}
+	tier := must(folders.DatastoreFolder.CreateFolder(ctx, "storage-tier"))
+	ds3 := must(finder.Datastore(ctx, "LocalDS_3"))
+	if err := wait(tier.MoveInto(ctx, []types.ManagedObjectReference{ds3.Reference()})); err != nil {
+		return nil, err
+	}
+
+	// Node VMs.
+	k8sFolder := must(folders.VmFolder.CreateFolder(ctx, "kubernetes"))
+	ds0 := must(finder.Datastore(ctx, "LocalDS_0"))
+	intNet := must(finder.Network(ctx, internalNet))
+	extNet := must(finder.Network(ctx, externalNet))
+	intBacking := must(intNet.EthernetCardBackingInfo(ctx))
+	extBacking := must(extNet.EthernetCardBackingInfo(ctx))
+
+	var created []*object.VirtualMachine
+	for _, n := range nodes {
+		cl := must(finder.ClusterComputeResource(ctx, n.Cluster))
+		pool := must(cl.ResourcePool(ctx))
+		hosts := must(cl.Hosts(ctx))
+		host := hosts[n.Host]
+
+		var devices object.VirtualDeviceList
+		scsi := must(devices.CreateSCSIController("lsilogic"))
+		devices = append(devices, scsi)
+		disk := devices.CreateDisk(scsi.(types.BaseVirtualController), ds0.Reference(), "")
+		disk.CapacityInKB = 16 * 1024 * 1024
+		devices = append(devices, disk)
+		devices = append(devices, must(devices.CreateEthernetCard("vmxnet3", intBacking)))
+		devices = append(devices, must(devices.CreateEthernetCard("vmxnet3", extBacking)))
+		deviceChange := must(devices.ConfigSpec(types.VirtualDeviceConfigSpecOperationAdd))
+		for _, dc := range deviceChange {
+			if d, ok := dc.GetVirtualDeviceConfigSpec().Device.(*types.VirtualDisk); ok && d != nil {
+				dc.GetVirtualDeviceConfigSpec().FileOperation = types.VirtualDeviceConfigSpecFileOperationCreate
+			}
+		}
+		var extra []types.BaseOptionValue
+		if n.EnableUUID {
+			extra = append(extra, &types.OptionValue{Key: "disk.EnableUUID", Value: "TRUE"})
+		}
+		spec := types.VirtualMachineConfigSpec{
+			Name:         n.Name,
+			GuestId:      "ubuntu64Guest",
+			NumCPUs:      n.CPUs,
+			MemoryMB:     n.MemoryMB,
+			Uuid:         n.UUID,
+			Version:      "vmx-19",
+			Files:        &types.VirtualMachineFileInfo{VmPathName: "[LocalDS_0]"},
+			DeviceChange: deviceChange,
+			ExtraConfig:  extra,
+		}
+		task, err := k8sFolder.CreateVM(ctx, spec, pool, host)
+		if err != nil {
+			return nil, err
+		}
+		res, err := task.WaitForResult(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", n.Name, err)
+		}
+		vm := object.NewVirtualMachine(c.Client, res.Result.(types.ManagedObjectReference))
+		if err := wait(vm.PowerOn(ctx)); err != nil {
+			return nil, err
+		}
+		guest := types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
+			&types.OptionValue{Key: "SET.guest.hostName", Value: n.Name},
+			&types.OptionValue{Key: "SET.guest.ipAddress", Value: n.InternalIP},
+		}}
+		if err := wait(vm.Reconfigure(ctx, guest)); err != nil {
+			return nil, err
+		}
+		created = append(created, vm)
+	}
+
+	// The second NIC's addresses (and an IPv6 address on the first) have no SET. key: set them in the model.
+	reg := model.Map()
+	for i, vm := range created {
+		n := nodes[i]
+		obj := reg.Get(vm.Reference()).(*simulator.VirtualMachine)
+		reg.WithLock(model.Service.Context, obj, func() {
+			for j := range obj.Guest.Net {
+				switch obj.Guest.Net[j].Network {
+				case internalNet:
+					obj.Guest.Net[j].IpAddress = []string{n.InternalIP, n.IPv6}
+				case externalNet:
+					obj.Guest.Net[j].IpAddress = []string{n.ExternalIP}
+				}
+			}
+		})
+	}
+
+	// Zone and region tags.
+	rc := rest.NewClient(c.Client)
+	if err := rc.Login(ctx, u.User); err != nil {
+		return nil, fmt.Errorf("rest login: %w", err)
+	}
+	tm := tags.NewManager(rc)
+	zoneCat := must(tm.CreateCategory(ctx, &tags.Category{Name: "k8s-zone", Cardinality: "SINGLE",
+		AssociableTypes: []string{"ClusterComputeResource", "HostSystem", "Datacenter", "Folder", "VirtualMachine"}}))
+	regionCat := must(tm.CreateCategory(ctx, &tags.Category{Name: "k8s-region", Cardinality: "SINGLE",
+		AssociableTypes: []string{"ClusterComputeResource", "HostSystem", "Datacenter", "Folder", "VirtualMachine"}}))
+	for _, zone := range []string{"zone-a", "zone-b"} {
+		id := must(tm.CreateTag(ctx, &tags.Tag{Name: zone, CategoryID: zoneCat}))
+		cl := must(finder.ClusterComputeResource(ctx, zone))
+		if err := tm.AttachTag(ctx, id, cl); err != nil {
+			return nil, err
+		}
+	}
+	region := must(tm.CreateTag(ctx, &tags.Tag{Name: "region-1", CategoryID: regionCat}))
+	if err := tm.AttachTag(ctx, region, dc); err != nil {
+		return nil, err
+	}
+
+	return map[string]any{
+		"datacenter":  "DC0",
+		"clusters":    []string{"zone-a", "zone-b"},
+		"datastores":  []string{"LocalDS_0", "LocalDS_1", "DatastoreCluster/LocalDS_2", "storage-tier/LocalDS_3"},
+		"networks":    []string{internalNet, externalNet},
+		"node_folder": "/DC0/vm/kubernetes",
+		"nodes":       nodes,
+		"zone_tags":   "k8s-zone",
+		"region_tags": "k8s-region",
+	}, nil
+}

@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# The lab: vcsim (govmomi's vCenter simulator), etcd, kube-apiserver and kube-controller-manager on 127.0.0.1.
+#
+#   lab/lab.sh build   build the pinned programs into the cache (once per version)
+#   lab/lab.sh up      build if needed, start everything (idempotent), write .lab/env
+#   lab/lab.sh down    stop everything this lab started
+#   lab/lab.sh status  say what runs
+#
+# Environment: LAB_VMS (background VMs in vcsim, default 40), LAB_CACHE (build cache, default
+# ~/.cache/vsphere-k8s-lab), LAB_VCSIM_PORT (8989), LAB_APISERVER_PORT (16443), LAB_ETCD_PORT (23790).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB="$ROOT/.lab"
+CACHE="${LAB_CACHE:-$HOME/.cache/vsphere-k8s-lab}"
+LAB_VMS="${LAB_VMS:-40}"
+VCSIM_PORT="${LAB_VCSIM_PORT:-8989}"
+APISERVER_PORT="${LAB_APISERVER_PORT:-16443}"
+ETCD_PORT="${LAB_ETCD_PORT:-23790}"
+ETCD_PEER_PORT=$((ETCD_PORT + 10))
+VCSIM_USER="administrator@vsphere.local"
+VCSIM_PASSWORD='Lab-Passw0rd;#"\'
+
+# Pinned versions (the Go modules in lab/go pin them with go.sum).
+GOVMOMI_VERSION=v0.56.0
+ETCD_VERSION=v3.6.8
+KUBERNETES_VERSION=v1.36.3
+
+say() { printf 'lab: %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# A build is keyed by the pinned version and the content of its Go module directory.
+build_key() { (cd "$ROOT/lab/go/$1" && cat go.mod go.sum ./*.go 2>/dev/null | sha256sum | cut -c1-12); }
+bin_dir() { echo "$CACHE/bin/$1-$2-$(build_key "$1")"; }
+
+build_one() { # name version packages...
+    local name=$1 version=$2; shift 2
+    local dir; dir=$(bin_dir "$name" "$version")
+    if [ -f "$dir/.complete" ]; then return 0; fi
+    command -v go >/dev/null || die "Go is needed to build the lab (https://go.dev/doc/install)"
+    say "building $name $version (first time only; cached in $dir)"
+    mkdir -p "$dir.tmp"
+    local t0=$SECONDS
+    if ! (cd "$ROOT/lab/go/$name" && GOFLAGS=-buildvcs=false go build -trimpath -o "$dir.tmp/" "$@") >"$CACHE/build-$name.log" 2>&1; then
+        tail -20 "$CACHE/build-$name.log" >&2
+        rm -rf "$dir.tmp"
+        die "the build of $name $version failed (log: $CACHE/build-$name.log)"
+    fi
+    rm -rf "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.complete"
+    say "built $name in $((SECONDS - t0))s"
+}
+
+cmd_build() {
+    mkdir -p "$CACHE/bin"
+    build_one vcsim "$GOVMOMI_VERSION" .
+    build_one etcd "$ETCD_VERSION" .
+    build_one kube "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+}
+
+COMPONENTS="etcd kube-apiserver kube-controller-manager vcsim"
+
+pid_of() { cat "$LAB/run/$1.pid" 2>/dev/null || true; }
+alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_all() {
+    local c p
+    for c in $COMPONENTS; do
+        p=$(pid_of "$c")
+        if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; fi
+    done
+    for _ in $(seq 1 100); do
+        local any=0
+        for c in $COMPONENTS; do alive "$c" && any=1; done
+        [ $any = 0 ] && break
+        sleep 0.1
+    done
+    for c in $COMPONENTS; do
+        p=$(pid_of "$c")
+        if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+            kill -KILL "$p" 2>/dev/null || true
+            for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        fi
+        rm -f "$LAB/run/$c.pid"
+    done
+}
+
+start() { # name logfile cmd...
+    local name=$1; shift
+    setsid "$@" >"$LAB/log/$name.log" 2>&1 </dev/null &
+    echo $! >"$LAB/run/$name.pid"
+}
+
+wait_for() { # name seconds test-command...
+    local name=$1 secs=$2; shift 2
+    local deadline=$((SECONDS + secs))
+    while ! "$@" >/dev/null 2>&1; do
+        if ! alive "$name"; then
+            tail -15 "$LAB/log/$name.log" >&2 || true
+            die "$name exited during start-up (log: $LAB/log/$name.log)"
+        fi
+        [ $SECONDS -ge $deadline ] && { tail -15 "$LAB/log/$name.log" >&2 || true; die "$name was not ready within ${secs}s (log: $LAB/log/$name.log)"; }
+        sleep 0.2
+    done
+}
+
+pki() {
+    local d="$LAB/pki"
+    [ -f "$d/.complete" ] && return 0
+    mkdir -p "$d"
+    (
+        cd "$d"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=vsphere-k8s-lab-ca" \
+            -keyout ca.key -out ca.crt 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile server.ext -out server.crt 2>/dev/null
+        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        for who in "admin:/O=system:masters/CN=lab-admin" "controller-manager:/CN=system:kube-controller-manager"; do
+            openssl req -newkey rsa:2048 -nodes -subj "${who#*:}" -keyout "${who%%:*}.key" -out "${who%%:*}.csr" 2>/dev/null
+            openssl x509 -req -in "${who%%:*}.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+                -extfile client.ext -out "${who%%:*}.crt" 2>/dev/null
+        done
+        openssl genrsa -out sa.key 2048 2>/dev/null
+        openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+        chmod 600 ./*.key
+    )
+    touch "$d/.complete"
+}
+
+kubeconfig() { # file user
+    local f=$1 user=$2
+    cat >"$f" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority: $LAB/pki/ca.crt
+users:
+- name: $user
+  user:
+    client-certificate: $LAB/pki/$user.crt
+    client-key: $LAB/pki/$user.key
+contexts:
+- name: lab
+  context: {cluster: lab, user: $user}
+current-context: lab
+EOF
+    chmod 600 "$f"
+}
+
+write_env() {
+    local py_bin="$ROOT/.venv/bin"
+    # The collection is importable as vsphere_k8s.cloud_provider through a link tree in .lab.
+    mkdir -p "$LAB/collections/ansible_collections/vsphere_k8s"
+    ln -sfn "$ROOT" "$LAB/collections/ansible_collections/vsphere_k8s/cloud_provider"
+    local q_pass; q_pass=$(printf '%q' "$VCSIM_PASSWORD")
+    cat >"$LAB/env" <<EOF
+# Written by 'make lab': source it to run ansible-playbook against the lab.
+export VMWARE_HOST=127.0.0.1
+export VMWARE_PORT=$VCSIM_PORT
+export VMWARE_USER=$VCSIM_USER
+export VMWARE_PASSWORD=$q_pass
+export VMWARE_VALIDATE_CERTS=true
+export VMWARE_CA_BUNDLE=$LAB/pki/ca.crt
+export K8S_AUTH_KUBECONFIG=$LAB/kubeconfig
+export ANSIBLE_COLLECTIONS_PATH=$LAB/collections
+export PATH=$py_bin:\$PATH
+export LAB_ROOT=$LAB
+export LAB_VCSIM_TRACE=$LAB/vcsim-trace.jsonl
+export LAB_AUDIT_LOG=$LAB/log/audit.log
+export LAB_VCSIM_INFO=$LAB/vcsim-ready.json
+export LAB_VMS=$LAB_VMS
+EOF
+}
+
+healthy() {
+    alive etcd && alive kube-apiserver && alive kube-controller-manager && alive vcsim &&
+        curl -fsS --cacert "$LAB/pki/ca.crt" --cert "$LAB/pki/admin.crt" --key "$LAB/pki/admin.key" \
+            "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1 &&
+        [ "$(cat "$LAB/run/vms" 2>/dev/null)" = "$LAB_VMS" ]
+}
+
+cmd_up() {
+    local t0=$SECONDS
+    mkdir -p "$LAB/run" "$LAB/log"
+    if healthy; then
+        write_env
+        say "already running (vcsim 127.0.0.1:$VCSIM_PORT, kube-apiserver 127.0.0.1:$APISERVER_PORT); wrote $LAB/env"
+        return 0
+    fi
+    stop_all
+    cmd_build
+    local p
+    for p in "$VCSIM_PORT:vcsim" "$APISERVER_PORT:kube-apiserver" "$ETCD_PORT:etcd" "$ETCD_PEER_PORT:etcd (peer)"; do
+        port_free "${p%%:*}" || die "port ${p%%:*} on 127.0.0.1, wanted by ${p#*:}, is taken by another program: stop it or set LAB_VCSIM_PORT / LAB_APISERVER_PORT / LAB_ETCD_PORT"
+    done
+    trap 'rc=$?; if [ $rc != 0 ]; then say "start-up failed: stopping what was started"; stop_all; fi' EXIT
+    trap 'exit 1' INT TERM
+    pki
+    kubeconfig "$LAB/kubeconfig" admin
+    kubeconfig "$LAB/controller-manager.kubeconfig" controller-manager
+    cat >"$LAB/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: None
+  resources: [{group: coordination.k8s.io, resources: [leases]}]
+- level: None
+  verbs: [watch]
+- level: Metadata
+EOF
+    rm -rf "$LAB/etcd" "$LAB/vcsim-ready.json"
+    : >"$LAB/vcsim-trace.jsonl"
+    : >"$LAB/log/audit.log"
+
+    local vcsim etcd kube
+    vcsim=$(bin_dir vcsim "$GOVMOMI_VERSION"); etcd=$(bin_dir etcd "$ETCD_VERSION"); kube=$(bin_dir kube "$KUBERNETES_VERSION")
+
+    start vcsim "$vcsim/vcsim" -l "127.0.0.1:$VCSIM_PORT" -vms "$LAB_VMS" -username "$VCSIM_USER" \
+        -password "$VCSIM_PASSWORD" -tlscert "$LAB/pki/server.crt" -tlskey "$LAB/pki/server.key" \
+        -trace-file "$LAB/vcsim-trace.jsonl" -ready-file "$LAB/vcsim-ready.json"
+    start etcd "$etcd/etcd" --name lab --data-dir "$LAB/etcd" --unsafe-no-fsync \
+        --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+        --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+        --initial-cluster "lab=http://127.0.0.1:$ETCD_PEER_PORT" --listen-metrics-urls "" --log-level warn
+    wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+    start kube-apiserver "$kube/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+        --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+        --tls-cert-file "$LAB/pki/server.crt" --tls-private-key-file "$LAB/pki/server.key" \
+        --client-ca-file "$LAB/pki/ca.crt" --authorization-mode Node,RBAC \
+        --service-account-key-file "$LAB/pki/sa.pub" --service-account-signing-key-file "$LAB/pki/sa.key" \
+        --service-account-issuer https://kubernetes.default.svc.cluster.local \
+        --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
+        --audit-policy-file "$LAB/audit-policy.yaml" --audit-log-path "$LAB/log/audit.log" \
+        --audit-log-format json --audit-log-mode blocking --audit-log-maxsize 0
+    wait_for kube-apiserver 90 curl -fsS --cacert "$LAB/pki/ca.crt" --cert "$LAB/pki/admin.crt" \
+        --key "$LAB/pki/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"
+    start kube-controller-manager "$kube/kube-controller-manager" \
+        --kubeconfig "$LAB/controller-manager.kubeconfig" \
+        --authentication-kubeconfig "$LAB/controller-manager.kubeconfig" \
+        --authorization-kubeconfig "$LAB/controller-manager.kubeconfig" \
+        --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
+        --service-account-private-key-file "$LAB/pki/sa.key" --root-ca-file "$LAB/pki/ca.crt" \
+        --use-service-account-credentials=false \
+        --controllers persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,statefulset-controller \
+        --pv-recycler-increment-timeout-nfs 0
+    wait_for vcsim 240 test -s "$LAB/vcsim-ready.json"
+    sleep 0.5
+    alive kube-controller-manager || { tail -15 "$LAB/log/kube-controller-manager.log" >&2; die "kube-controller-manager exited during start-up (log: $LAB/log/kube-controller-manager.log)"; }
+    echo "$LAB_VMS" >"$LAB/run/vms"
+    trap - EXIT INT TERM
+    write_env
+    say "up in $((SECONDS - t0))s: vcsim https://127.0.0.1:$VCSIM_PORT/sdk ($LAB_VMS background VMs), kube-apiserver https://127.0.0.1:$APISERVER_PORT"
+    say "run: source .lab/env"
+}
+
+cmd_down() {
+    stop_all
+    say "stopped"
+}
+
+cmd_status() {
+    local c
+    for c in $COMPONENTS; do
+        if alive "$c"; then echo "$c: running (pid $(pid_of "$c"))"; else echo "$c: stopped"; fi
+    done
+}
+
+case "${1:-up}" in
+    build) mkdir -p "$LAB"; cmd_build ;;
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    *) die "usage: lab/lab.sh build|up|down|status" ;;
+esac

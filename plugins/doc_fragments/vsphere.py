@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Matches plugins/module_utils/_vsphere/argument_spec.py: vsphere_argument_spec().
+    DOCUMENTATION = r"""
+options:
+  hostname:
+    description:
+      - The vCenter host name or IP address.
+      - Falls back to the environment variable E(VMWARE_HOST).
+    type: str
+    required: true
+  port:
+    description:
+      - The vCenter HTTPS port.
+      - Falls back to the environment variable E(VMWARE_PORT).
+    type: int
+    default: 443
+  username:
+    description:
+      - The vCenter user, with its SSO domain, for example V(administrator@vsphere.local).
+      - Falls back to the environment variable E(VMWARE_USER).
+    type: str
+    required: true
+    aliases: [user]
+  password:
+    description:
+      - The password of O(username). It is never logged nor returned.
+      - Falls back to the environment variable E(VMWARE_PASSWORD).
+    type: str
+    required: true
+    aliases: [pass, pwd]
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of vCenter.
+      - Leave it on and use O(ca_bundle) for a vCenter signed by a private CA; turning it off exposes the
+        credentials to whoever can intercept the connection.
+      - Falls back to the environment variable E(VMWARE_VALIDATE_CERTS).
+    type: bool
+    default: true
+  ca_bundle:
+    description:
+      - Path to a PEM file with the CA certificates that signed the certificate of vCenter.
+      - Used only with O(validate_certs=true). Without it the system trust store is used.
+      - Falls back to the environment variable E(VMWARE_CA_BUNDLE).
+    type: path
+  proxy_host:
+    description:
+      - An HTTP proxy to reach vCenter through (HTTP CONNECT).
+      - Falls back to the environment variable E(VMWARE_PROXY_HOST).
+    type: str
+  proxy_port:
+    description:
+      - The port of O(proxy_host).
+      - Falls back to the environment variable E(VMWARE_PROXY_PORT).
+    type: int
+  timeout:
+    description:
+      - Seconds to wait for vCenter to answer one request.
+    type: int
+    default: 120
+requirements:
+  - pyvmomi >= 8.0.1.0
+"""

@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A thin, fast Kubernetes API client: raw JSON calls on known resources (no discovery round trips)."""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+K8S_IMPORT_ERROR = None
+try:
+    import kubernetes
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+    import urllib3
+except ImportError:
+    K8S_IMPORT_ERROR = traceback.format_exc()
+
+FIELD_MANAGER = "vsphere-k8s"
+
+# kind -> (API group/version path, plural, namespaced)
+RESOURCES = {
+    "Namespace": ("api/v1", "namespaces", False),
+    "Node": ("api/v1", "nodes", False),
+    "PersistentVolume": ("api/v1", "persistentvolumes", False),
+    "PersistentVolumeClaim": ("api/v1", "persistentvolumeclaims", True),
+    "Secret": ("api/v1", "secrets", True),
+    "ConfigMap": ("api/v1", "configmaps", True),
+    "ServiceAccount": ("api/v1", "serviceaccounts", True),
+    "Service": ("api/v1", "services", True),
+    "Pod": ("api/v1", "pods", True),
+    "StorageClass": ("apis/storage.k8s.io/v1", "storageclasses", False),
+    "CSIDriver": ("apis/storage.k8s.io/v1", "csidrivers", False),
+    "CSINode": ("apis/storage.k8s.io/v1", "csinodes", False),
+    "VolumeAttachment": ("apis/storage.k8s.io/v1", "volumeattachments", False),
+    "ClusterRole": ("apis/rbac.authorization.k8s.io/v1", "clusterroles", False),
+    "ClusterRoleBinding": ("apis/rbac.authorization.k8s.io/v1", "clusterrolebindings", False),
+    "Role": ("apis/rbac.authorization.k8s.io/v1", "roles", True),
+    "RoleBinding": ("apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
+    "DaemonSet": ("apis/apps/v1", "daemonsets", True),
+    "Deployment": ("apis/apps/v1", "deployments", True),
+    "StatefulSet": ("apis/apps/v1", "statefulsets", True),
+}
+
+API_VERSIONS = {
+    "api/v1": "v1",
+}
+
+
+def api_version_of(kind):
+    group = RESOURCES[kind][0]
+    return API_VERSIONS.get(group, group[len("apis/"):])
+
+
+class KubernetesError(Exception):
+    """A failure with a message meant for the user."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+def require_kubernetes(module):
+    if K8S_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=K8S_IMPORT_ERROR)
+
+
+def _configuration(params):
+    cfg = kubernetes.client.Configuration()
+    kubeconfig = params.get("kubeconfig")
+    context = params.get("context")
+    try:
+        if isinstance(kubeconfig, dict):
+            kubernetes.config.load_kube_config_from_dict(kubeconfig, context=context, client_configuration=cfg)
+        elif kubeconfig:
+            path = os.path.expanduser(str(kubeconfig))
+            if not os.path.exists(path):
+                raise KubernetesError("The kubeconfig file %s does not exist." % path)
+            kubernetes.config.load_kube_config(config_file=path, context=context, client_configuration=cfg)
+        elif not params.get("host"):
+            default = os.path.expanduser(os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0])
+            if os.path.exists(default):
+                kubernetes.config.load_kube_config(config_file=default, context=context, client_configuration=cfg)
+            else:
+                kubernetes.config.load_incluster_config(client_configuration=cfg)
+    except ConfigException as e:
+        raise KubernetesError("Cannot use the Kubernetes configuration: %s. Give kubeconfig (and context), or "
+                              "host with api_key or client_cert." % e)
+    if params.get("host"):
+        cfg.host = params["host"]
+    if params.get("api_key"):
+        cfg.api_key = {"authorization": "Bearer " + params["api_key"]}
+    if params.get("ca_cert"):
+        cfg.ssl_ca_cert = params["ca_cert"]
+    if params.get("client_cert"):
+        cfg.cert_file = params["client_cert"]
+    if params.get("client_key"):
+        cfg.key_file = params["client_key"]
+    if params.get("validate_certs") is not None:
+        cfg.verify_ssl = params["validate_certs"]
+    cfg.retries = 1
+    return cfg
+
+
+def _cause(exc):
+    seen = exc
+    while seen is not None:
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen) or seen.__class__.__name__ == "SSLCertVerificationError":
+            return "cert"
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "reason", None)
+        if isinstance(seen, str):
+            break
+    return None
+
+
+class KubeClient:
+    """Raw JSON calls against the API server; errors become KubernetesError with a clear message."""
+
+    def __init__(self, params):
+        self.cfg = _configuration(params)
+        self.api = kubernetes.client.ApiClient(self.cfg)
+        self.server = self.cfg.host
+
+    def close(self):
+        try:
+            self.api.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def request(self, method, path, body=None, query=None, content_type="application/json", what=None):
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        try:
+            resp = self.api.call_api(
+                "/" + path, method, query_params=list((query or {}).items()), header_params=headers, body=body,
+                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=60)
+        except ApiException as e:
+            raise self._api_error(e, method, path, what)
+        except urllib3.exceptions.HTTPError as e:
+            if _cause(e) == "cert":
+                raise KubernetesError(
+                    "The TLS certificate of the Kubernetes API server %s is not trusted. Give its CA with ca_cert "
+                    "(or in the kubeconfig), or, on a lab only, set validate_certs: false." % self.server)
+            raise KubernetesError("Cannot reach the Kubernetes API server %s: %s. Check host and that the API "
+                                  "server is up." % (self.server, getattr(e, "reason", e)))
+        data = resp[0].data if isinstance(resp, tuple) else resp.data
+        return json.loads(data) if data else None
+
+    def _api_error(self, e, method, path, what):
+        try:
+            detail = json.loads(e.body).get("message") or e.reason
+        except (TypeError, ValueError, AttributeError):
+            detail = e.reason
+        target = what or "/" + path
+        if e.status == 401:
+            msg = ("The Kubernetes API server %s rejected the credentials (401 Unauthorized). Check the token, "
+                   "client certificate or kubeconfig." % self.server)
+        elif e.status == 403:
+            msg = "Forbidden: %s on %s: %s. Grant the user the permission or use another context." % (
+                method, target, detail)
+        else:
+            msg = "%s %s failed (%s): %s" % (method, target, e.status, detail)
+        return KubernetesError(msg, status=e.status)
+
+    @staticmethod
+    def path(kind, name=None, namespace=None):
+        if kind not in RESOURCES:
+            raise KubernetesError("Unsupported kind %s." % kind)
+        group, plural, namespaced = RESOURCES[kind]
+        parts = [group]
+        if namespaced:
+            if not namespace:
+                raise KubernetesError("A namespace is needed for %s %s." % (kind, name))
+            parts += ["namespaces", namespace]
+        parts.append(plural)
+        if name:
+            parts.append(name)
+        return "/".join(parts)
+
+    # -- verbs -------------------------------------------------------------------------------------
+    def get(self, kind, name, namespace=None):
+        """The object, or None when it does not exist."""
+        try:
+            return self.request("GET", self.path(kind, name, namespace), what="%s %s" % (kind, name))
+        except KubernetesError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def list(self, kind, namespace=None, label_selector=None, field_selector=None):
+        group, plural, namespaced = RESOURCES[kind]
+        path = self.path(kind, namespace=namespace) if (namespace or not namespaced) else "%s/%s" % (group, plural)
+        query = {}
+        if label_selector:
+            query["labelSelector"] = label_selector
+        if field_selector:
+            query["fieldSelector"] = field_selector
+        return self.request("GET", path, query=query).get("items", [])
+
+    def apply(self, obj, dry_run=False, force=True):
+        """Server-side apply (field manager vsphere-k8s); with dry_run nothing is persisted."""
+        md = obj["metadata"]
+        query = {"fieldManager": FIELD_MANAGER}
+        if force:
+            query["force"] = "true"
+        if dry_run:
+            query["dryRun"] = "All"
+        return self.request("PATCH", self.path(obj["kind"], md["name"], md.get("namespace")), body=obj,
+                            query=query, content_type="application/apply-patch+yaml",
+                            what="%s %s" % (obj["kind"], md["name"]))
+
+    def delete(self, kind, name, namespace=None, dry_run=False):
+        query = {"dryRun": "All"} if dry_run else {}
+        return self.request("DELETE", self.path(kind, name, namespace), query=query, what="%s %s" % (kind, name))
+
+
+def kube_client(module):
+    """Build the client from the module's options, failing the module with a clear message."""
+    require_kubernetes(module)
+    try:
+        return KubeClient(module.params)
+    except KubernetesError as e:
+        module.fail_json(msg=str(e))

@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Log in to vCenter with pyvmomi and turn every way that can fail into one clear message."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import traceback
+
+PYVMOMI_IMPORT_ERROR = None
+try:
+    from pyVim.connect import SmartConnect, Disconnect
+    from pyVmomi import vim, vmodl
+except ImportError:
+    PYVMOMI_IMPORT_ERROR = traceback.format_exc()
+
+from ansible.module_utils.basic import missing_required_lib
+
+
+class VsphereError(Exception):
+    """A failure with a message meant for the user (what failed, on what, what to do)."""
+
+
+def require_pyvmomi(module):
+    if PYVMOMI_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
+
+
+def ssl_context(validate_certs, ca_bundle=None):
+    if not validate_certs:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+
+
+def _is_cert_error(exc):
+    while exc is not None:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def connect(params):
+    """Return a logged-in ServiceInstance for the connection options, or raise VsphereError."""
+    host, port, user = params["hostname"], params["port"], params["username"]
+    where = "vCenter %s:%s" % (host, port)
+    if params.get("ca_bundle") and params["validate_certs"]:
+        try:
+            ctx = ssl_context(True, params["ca_bundle"])
+        except (OSError, ssl.SSLError) as e:
+            raise VsphereError("Cannot load the CA bundle %s for %s: %s. Give a readable PEM file."
+                               % (params["ca_bundle"], where, e))
+    else:
+        ctx = ssl_context(params["validate_certs"])
+    kwargs = dict(host=host, port=port, user=user, pwd=params["password"], sslContext=ctx,
+                  httpConnectionTimeout=params.get("timeout") or None)
+    if params.get("proxy_host"):
+        kwargs.update(httpProxyHost=params["proxy_host"], httpProxyPort=params.get("proxy_port") or 80)
+    try:
+        return SmartConnect(**kwargs)
+    except vim.fault.InvalidLogin:
+        raise VsphereError("%s rejected the login of user %s: check username and password (a user needs its "
+                           "SSO domain, for example administrator@vsphere.local)." % (where, user))
+    except vim.fault.NoPermission as e:
+        raise VsphereError("%s refused user %s: %s" % (where, user, e.msg))
+    except vmodl.MethodFault as e:
+        raise VsphereError("Login to %s failed: %s" % (where, e.msg))
+    except Exception as e:  # pylint: disable=broad-except
+        cert_error = _is_cert_error(e)
+        if cert_error is not None:
+            raise VsphereError(
+                "The TLS certificate of %s is not trusted (%s). Give the CA that signed it with ca_bundle "
+                "(or VMWARE_CA_BUNDLE), or, on a lab only, set validate_certs: false."
+                % (where, getattr(cert_error, "verify_message", None) or cert_error))
+        if isinstance(e, ssl.SSLError):
+            raise VsphereError("TLS handshake with %s failed: %s" % (where, e))
+        if isinstance(e, socket.gaierror):
+            raise VsphereError("Cannot resolve the vCenter host name %s: %s. Check hostname." % (host, e))
+        if isinstance(e, (socket.timeout, TimeoutError)):
+            raise VsphereError("%s did not answer within %ss. Check hostname, port, proxy and firewall."
+                               % (where, params.get("timeout")))
+        if isinstance(e, OSError):
+            raise VsphereError("Cannot reach %s: %s. Check hostname, port, proxy and that vCenter is up."
+                               % (where, e.strerror or e))
+        raise VsphereError("Cannot connect to %s: %s: %s" % (where, type(e).__name__, e))
+
+
+class VsphereClient:
+    """A vCenter session and its service content. Use as a context manager to log out at the end."""
+
+    def __init__(self, params):
+        self.params = params
+        self.si = connect(params)
+        self.content = self.si.RetrieveContent()
+        self._rest = None
+
+    @property
+    def property_collector(self):
+        return self.content.propertyCollector
+
+    def rest(self):
+        """The vSphere Automation (REST) session of this client, opened on first use."""
+        if self._rest is None:
+            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import (
+                RestSession,
+            )
+            self._rest = RestSession(self.params)
+        return self._rest
+
+    def close(self):
+        if self._rest is not None:
+            self._rest.close()
+        try:
+            Disconnect(self.si)
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def vsphere_client(module):
+    """Connect with the module's options, failing the module with a clear message when that cannot be done."""
+    require_pyvmomi(module)
+    try:
+        return VsphereClient(module.params)
+    except VsphereError as e:
+        module.fail_json(msg=str(e))
+
+
+def fault_message(fault):
+    """vCenter's own words for a fault."""
+    return getattr(fault, "msg", None) or getattr(fault, "localizedMessage", None) or type(fault).__name__
+
+
+class vsphere_errors:  # pylint: disable=invalid-name
+    """Context manager: any vSphere failure inside fails the module with a clear message, never a traceback.
+
+    Closes the client at the end when one is given.
+    """
+
+    def __init__(self, module, client=None, what="vSphere call"):
+        self.module, self.client, self.what = module, client, what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.client is not None:
+            self.client.close()
+        if exc is None:
+            return False
+        if isinstance(exc, VsphereError):
+            self.module.fail_json(msg=str(exc))
+        if isinstance(exc, vmodl.MethodFault):
+            self.module.fail_json(msg="%s failed: %s: %s" % (self.what, type(exc).__name__.split(".")[-1],
+                                                            fault_message(exc)))
+        if isinstance(exc, (OSError, ssl.SSLError)):
+            self.module.fail_json(msg="The connection to vCenter %s broke during %s: %s"
+                                  % (self.module.params.get("hostname"), self.what, exc))
+        return False

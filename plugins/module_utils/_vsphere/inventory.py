@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory tree (everything but VMs) from one PropertyCollector call; name and path resolution on it."""
+
+from __future__ import annotations
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass
+
+DC_PROPS = ["name", "parent", "vmFolder", "datastoreFolder", "hostFolder", "networkFolder"]
+
+
+def split_path(spec):
+    """'/DC0/vm/a b/c' -> ['DC0', 'vm', 'a b', 'c']; names keep vSphere's %2f escape for a slash."""
+    return [s for s in (spec or "").strip().split("/") if s]
+
+
+class InventoryTree:
+    """Folders, datacenters, clusters, hosts, resource pools, datastores and networks with their parents.
+
+    One container view over the root folder: the cost grows with the infrastructure, not with the VMs.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        types = [vim.Folder, vim.Datacenter, vim.ComputeResource, vim.HostSystem, vim.ResourcePool,
+                 vim.Datastore, vim.Network]
+        props = {t: (DC_PROPS if t is vim.Datacenter else ["name", "parent"]) for t in types}
+        self.nodes = {}
+        for obj, p in collect(client, types, props):
+            parent = p.get("parent")
+            self.nodes[obj._moId] = dict(obj=obj, name=p.get("name"), parent=parent._moId if parent else None,
+                                         props=p)
+
+    # -- paths -------------------------------------------------------------------------------------
+    def get(self, moid):
+        return self.nodes.get(moid)
+
+    def segments(self, moid):
+        segs = []
+        while moid in self.nodes:
+            node = self.nodes[moid]
+            segs.append(node["name"])
+            moid = node["parent"]
+        return list(reversed(segs))
+
+    def path(self, moid):
+        """Inventory path, '/DC0/vm/kubernetes'; for an object outside the tree (a VM), give its parent."""
+        return "/" + "/".join(self.segments(moid))
+
+    def ancestors(self, moid):
+        """moids from the object up to the top, the object first."""
+        out = []
+        while moid in self.nodes:
+            out.append(moid)
+            moid = self.nodes[moid]["parent"]
+        return out
+
+    def of_type(self, vim_type, within=None):
+        return [m for m, n in self.nodes.items() if isinstance(n["obj"], vim_type)
+                and (within is None or within in self.ancestors(m))]
+
+    def datacenter_of(self, moid):
+        for m in self.ancestors(moid):
+            if isinstance(self.nodes[m]["obj"], vim.Datacenter):
+                return m
+        return None
+
+    def cluster_of(self, moid):
+        for m in self.ancestors(moid):
+            if isinstance(self.nodes[m]["obj"], vim.ComputeResource):
+                return m
+        return None
+
+    # -- resolution --------------------------------------------------------------------------------
+    def _match(self, vim_type, spec, within, what):
+        segs = split_path(spec)
+        if not segs:
+            raise VsphereError("An empty %s name was given." % what)
+        absolute = spec.strip().startswith("/")
+        found = []
+        for m in self.of_type(vim_type, within):
+            full = self.segments(m)
+            if (full == segs) if absolute else (full[-len(segs):] == segs):
+                found.append(m)
+        if len(found) > 1:
+            raise VsphereError("The %s '%s' is ambiguous: it matches %s. Give its inventory path."
+                               % (what, spec, ", ".join(sorted(self.path(m) for m in found))))
+        if not found:
+            known = sorted(self.path(m) for m in self.of_type(vim_type, within))
+            scope = (" in datacenter %s" % self.nodes[within]["name"]) if within else ""
+            raise VsphereError("No %s '%s' was found%s. Known: %s." % (what, spec, scope, ", ".join(known) or "none"))
+        return found[0]
+
+    def datacenter(self, spec=None):
+        """moid of the datacenter named or at the given path; without one, the only datacenter there is."""
+        if spec:
+            return self._match(vim.Datacenter, spec, None, "datacenter")
+        dcs = self.of_type(vim.Datacenter)
+        if len(dcs) == 1:
+            return dcs[0]
+        raise VsphereError("vCenter has %d datacenters (%s): say which one with datacenter."
+                           % (len(dcs), ", ".join(sorted(self.nodes[m]["name"] for m in dcs))))
+
+    def datastore(self, spec, datacenter=None):
+        """A datastore by name, by 'DatastoreCluster/name' or 'folder/name', or by inventory path."""
+        return self._match(vim.Datastore, spec, datacenter, "datastore")
+
+    def folder(self, spec, datacenter=None, kind="vm"):
+        """A folder by inventory path ('/DC0/vm/k8s'), by path relative to the datacenter's folder of that
+        kind ('k8s/nodes'), or by a unique trailing part of its path."""
+        if datacenter is None and not spec.strip().startswith("/"):
+            datacenter = self.datacenter()
+        if datacenter is not None and not spec.strip().startswith("/"):
+            root = self.nodes[datacenter]["props"]["%sFolder" % kind]._moId
+            rel = split_path(spec)
+            if rel and rel[0] == self.nodes[root]["name"]:
+                rel = rel[1:]
+            full = self.segments(root) + rel
+            for m in self.of_type(vim.Folder, datacenter):
+                if self.segments(m) == full:
+                    return m
+        return self._match(vim.Folder, spec, datacenter, "folder")
+
+    def dc_folder(self, datacenter, kind="vm"):
+        """The datacenter's top folder of a kind: vm, datastore, host or network."""
+        return self.nodes[datacenter]["props"]["%sFolder" % kind]._moId
