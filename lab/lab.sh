@@ -29,19 +29,25 @@ KUBERNETES_VERSION=v1.36.3
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-# A build is keyed by the pinned version and the content of its Go module directory.
-build_key() { (cd "$ROOT/lab/go/$1" && cat go.mod go.sum ./*.go 2>/dev/null | sha256sum | cut -c1-12); }
-bin_dir() { echo "$CACHE/bin/$1-$2-$(build_key "$1")"; }
+# A build is keyed by the pinned version, its link flags and the content of its Go module directory.
+build_key() { (cd "$ROOT/lab/go/$1" && { cat go.mod go.sum ./*.go; echo "$2"; } 2>/dev/null | sha256sum | cut -c1-12); }
+bin_dir() { echo "$CACHE/bin/$1-$2-$(build_key "$1" "$(ldflags_of "$1")")"; }
+ldflags_of() {
+    if [ "$1" = kube ]; then
+        local minor=${KUBERNETES_VERSION#v1.} v=k8s.io/component-base/version
+        echo "-X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=${minor%%.*} -X $v.gitTreeState=clean"
+    fi
+}
 
-build_one() { # name version packages...
-    local name=$1 version=$2; shift 2
+build_one() { # name version ldflags packages...
+    local name=$1 version=$2 ldflags=$3; shift 3
     local dir; dir=$(bin_dir "$name" "$version")
     if [ -f "$dir/.complete" ]; then return 0; fi
     command -v go >/dev/null || die "Go is needed to build the lab (https://go.dev/doc/install)"
     say "building $name $version (first time only; cached in $dir)"
     mkdir -p "$dir.tmp"
     local t0=$SECONDS
-    if ! (cd "$ROOT/lab/go/$name" && GOFLAGS=-buildvcs=false go build -trimpath -o "$dir.tmp/" "$@") >"$CACHE/build-$name.log" 2>&1; then
+    if ! (cd "$ROOT/lab/go/$name" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "$ldflags" -o "$dir.tmp/" "$@") >"$CACHE/build-$name.log" 2>&1; then
         tail -20 "$CACHE/build-$name.log" >&2
         rm -rf "$dir.tmp"
         die "the build of $name $version failed (log: $CACHE/build-$name.log)"
@@ -52,9 +58,9 @@ build_one() { # name version packages...
 
 cmd_build() {
     mkdir -p "$CACHE/bin"
-    build_one vcsim "$GOVMOMI_VERSION" .
-    build_one etcd "$ETCD_VERSION" .
-    build_one kube "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+    build_one vcsim "$GOVMOMI_VERSION" "" .
+    build_one etcd "$ETCD_VERSION" "" .
+    build_one kube "$KUBERNETES_VERSION" "$(ldflags_of kube)" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 }
 
 COMPONENTS="etcd kube-apiserver kube-controller-manager vcsim"
@@ -111,13 +117,17 @@ pki() {
     mkdir -p "$d"
     (
         cd "$d"
+        # Python 3.13 verifies strictly (RFC 5280): key usage and key identifiers must be there.
         openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=vsphere-k8s-lab-ca" \
-            -keyout ca.key -out ca.crt 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -addext "subjectKeyIdentifier=hash" -keyout ca.key -out ca.crt 2>/dev/null
+        printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "extendedKeyUsage=serverAuth" \
+            "keyUsage=critical,digitalSignature,keyEncipherment" "authorityKeyIdentifier=keyid" >server.ext
         openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
         openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
             -extfile server.ext -out server.crt 2>/dev/null
-        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        printf '%s\n' "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature,keyEncipherment" \
+            "authorityKeyIdentifier=keyid" >client.ext
         for who in "admin:/O=system:masters/CN=lab-admin" "controller-manager:/CN=system:kube-controller-manager"; do
             openssl req -newkey rsa:2048 -nodes -subj "${who#*:}" -keyout "${who%%:*}.key" -out "${who%%:*}.csr" 2>/dev/null
             openssl x509 -req -in "${who%%:*}.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \

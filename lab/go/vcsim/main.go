@@ -329,12 +329,12 @@ func shape(ctx context.Context, model *simulator.Model, u *url.URL) (info map[st
 		n := nodes[i]
 		obj := reg.Get(vm.Reference()).(*simulator.VirtualMachine)
 		reg.WithLock(model.Service.Context, obj, func() {
+			// NICs are in creation order: internal first, external second.
+			nets := [][]string{{internalNet, n.InternalIP, n.IPv6}, {externalNet, n.ExternalIP}}
 			for j := range obj.Guest.Net {
-				switch obj.Guest.Net[j].Network {
-				case internalNet:
-					obj.Guest.Net[j].IpAddress = []string{n.InternalIP, n.IPv6}
-				case externalNet:
-					obj.Guest.Net[j].IpAddress = []string{n.ExternalIP}
+				if j < len(nets) {
+					obj.Guest.Net[j].Network = nets[j][0]
+					obj.Guest.Net[j].IpAddress = nets[j][1:]
 				}
 			}
 		})

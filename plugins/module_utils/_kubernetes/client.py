@@ -9,12 +9,13 @@ import json
 import os
 import traceback
 
+from urllib.parse import urlencode
+
 from ansible.module_utils.basic import missing_required_lib
 
 K8S_IMPORT_ERROR = None
 try:
     import kubernetes
-    from kubernetes.client.exceptions import ApiException
     from kubernetes.config.config_exception import ConfigException
     import urllib3
 except ImportError:
@@ -102,7 +103,6 @@ def _configuration(params):
         cfg.key_file = params["client_key"]
     if params.get("validate_certs") is not None:
         cfg.verify_ssl = params["validate_certs"]
-    cfg.retries = 1
     return cfg
 
 
@@ -118,53 +118,84 @@ def _cause(exc):
 
 
 class KubeClient:
-    """Raw JSON calls against the API server; errors become KubernetesError with a clear message."""
+    """Raw JSON calls against the API server; errors become KubernetesError with a clear message.
+
+    HTTP goes through urllib3 configured from the kubernetes package's Configuration (kubeconfig, token,
+    client certificate, CA), so it does not depend on the generated client's call signatures.
+    """
 
     def __init__(self, params):
         self.cfg = _configuration(params)
-        self.api = kubernetes.client.ApiClient(self.cfg)
-        self.server = self.cfg.host
+        self.server = self.cfg.host.rstrip("/")
+        tls = {}
+        if self.cfg.verify_ssl:
+            tls["cert_reqs"] = "CERT_REQUIRED"
+            if self.cfg.ssl_ca_cert:
+                tls["ca_certs"] = self.cfg.ssl_ca_cert
+        else:
+            tls["cert_reqs"] = "CERT_NONE"
+            urllib3.disable_warnings()
+        if self.cfg.cert_file:
+            tls["cert_file"] = self.cfg.cert_file
+            tls["key_file"] = self.cfg.key_file
+        if getattr(self.cfg, "proxy", None):
+            self.http = urllib3.ProxyManager(self.cfg.proxy, **tls)
+        else:
+            self.http = urllib3.PoolManager(**tls)
 
     def close(self):
-        try:
-            self.api.close()
-        except Exception:  # pylint: disable=broad-except
-            pass
+        self.http.clear()
+
+    def _auth_headers(self):
+        hook = getattr(self.cfg, "refresh_api_key_hook", None)
+        if hook is not None:
+            hook(self.cfg)
+        token = self.cfg.get_api_key_with_prefix("authorization") if self.cfg.api_key else None
+        if token:
+            return {"Authorization": token}
+        if self.cfg.username and self.cfg.password:
+            return urllib3.util.make_headers(basic_auth="%s:%s" % (self.cfg.username, self.cfg.password))
+        return {}
 
     # -- plumbing ----------------------------------------------------------------------------------
     def request(self, method, path, body=None, query=None, content_type="application/json", what=None):
         headers = {"Accept": "application/json", "Content-Type": content_type}
+        headers.update(self._auth_headers())
+        url = "%s/%s" % (self.server, path)
+        if query:
+            url += "?" + urlencode(query)
+        payload = json.dumps(body).encode() if body is not None else None
         try:
-            resp = self.api.call_api(
-                "/" + path, method, query_params=list((query or {}).items()), header_params=headers, body=body,
-                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=60)
-        except ApiException as e:
-            raise self._api_error(e, method, path, what)
-        except urllib3.exceptions.HTTPError as e:
+            resp = self.http.request(method, url, body=payload, headers=headers, retries=False,
+                                     timeout=urllib3.Timeout(connect=10, read=60))
+        except urllib3.exceptions.SSLError as e:
             if _cause(e) == "cert":
                 raise KubernetesError(
                     "The TLS certificate of the Kubernetes API server %s is not trusted. Give its CA with ca_cert "
                     "(or in the kubeconfig), or, on a lab only, set validate_certs: false." % self.server)
+            raise KubernetesError("TLS with the Kubernetes API server %s failed: %s" % (self.server, e))
+        except urllib3.exceptions.HTTPError as e:
             raise KubernetesError("Cannot reach the Kubernetes API server %s: %s. Check host and that the API "
-                                  "server is up." % (self.server, getattr(e, "reason", e)))
-        data = resp[0].data if isinstance(resp, tuple) else resp.data
-        return json.loads(data) if data else None
+                                  "server is up." % (self.server, getattr(e, "reason", None) or e))
+        if resp.status >= 400:
+            raise self._api_error(resp.status, resp.data, method, path, what)
+        return json.loads(resp.data) if resp.data else None
 
-    def _api_error(self, e, method, path, what):
+    def _api_error(self, status, data, method, path, what):
         try:
-            detail = json.loads(e.body).get("message") or e.reason
+            detail = json.loads(data).get("message") or data.decode("utf-8", "replace")
         except (TypeError, ValueError, AttributeError):
-            detail = e.reason
+            detail = (data or b"").decode("utf-8", "replace")[:300]
         target = what or "/" + path
-        if e.status == 401:
+        if status == 401:
             msg = ("The Kubernetes API server %s rejected the credentials (401 Unauthorized). Check the token, "
                    "client certificate or kubeconfig." % self.server)
-        elif e.status == 403:
+        elif status == 403:
             msg = "Forbidden: %s on %s: %s. Grant the user the permission or use another context." % (
                 method, target, detail)
         else:
-            msg = "%s %s failed (%s): %s" % (method, target, e.status, detail)
-        return KubernetesError(msg, status=e.status)
+            msg = "%s %s failed (%s): %s" % (method, target, status, detail)
+        return KubernetesError(msg, status=status)
 
     @staticmethod
     def path(kind, name=None, namespace=None):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 
 try:
-    from pyVmomi import vmodl
+    from pyVmomi.VmomiSupport import DataObject, ManagedObject
 except ImportError:
     pass
 
@@ -23,9 +23,9 @@ def to_data(value, depth=0):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, vmodl.ManagedObject):
+    if isinstance(value, ManagedObject):
         return value._moId
-    if isinstance(value, vmodl.DataObject):
+    if isinstance(value, DataObject):
         out = {}
         for prop in value._GetPropertyList():
             v = getattr(value, prop.name, None)

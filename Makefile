@@ -1,0 +1,37 @@
+# vsphere_k8s.cloud_provider: developer entry points. See README.md.
+SHELL := /bin/bash
+
+.PHONY: help venv lab lab-down lab-status test sanity unit integration packaging compat build bench clean
+
+help:
+	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
+	@echo "make lab-down   stop the lab"
+	@echo "make test       everything CI runs: sanity, unit, integration, packaging, ansible-core 2.16 compat"
+	@echo "make build      build the collection tarball into .build/"
+
+venv:
+	@bash lab/venv.sh .venv newest
+
+lab: venv
+	@bash lab/lab.sh up
+
+lab-down:
+	@bash lab/lab.sh down
+
+lab-status:
+	@bash lab/lab.sh status
+
+test:
+	@bash tests/run.sh all
+
+sanity unit integration packaging compat:
+	@bash tests/run.sh $@
+
+build: venv
+	@mkdir -p .build && .venv/bin/ansible-galaxy collection build --force --output-path .build .
+
+bench: lab
+	@bash benchmarks/run.sh
+
+clean: lab-down
+	rm -rf .build .lab tests/output
