@@ -21,11 +21,25 @@ step() { # name command...
 
 sanity() {
     # ansible-test needs the collection at a real ansible_collections/<ns>/<name> path: copy the tracked tree.
-    local dest="$ROOT/.build/sanity/ansible_collections/vsphere_k8s/cloud_provider"
-    rm -rf "$ROOT/.build/sanity" && mkdir -p "$dest"
+    # It must be outside this git checkout too, or it would take the copy for ignored files.
+    local top; top=$(mktemp -d "${TMPDIR:-/tmp}/vsphere_k8s_sanity.XXXXXX")
+    local dest="$top/ansible_collections/vsphere_k8s/cloud_provider"
+    mkdir -p "$dest"
     git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$dest" 2>/dev/null
     local py; py=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    # ansible-test bootstraps pip in its venvs with a script from a host outside the reachable registries:
+    # give it our stand-in (ensurepip, then pip from PyPI) under the cache name it looks for.
+    local pipv; pipv=$(.venv/bin/python -c 'from ansible_test._internal.python_requirements import get_venv_packages
+from ansible_test._internal.host_configs import NativePythonConfig
+print(get_venv_packages(NativePythonConfig(version="'"$py"'"))["pip"])' 2>/dev/null || echo "")
+    if [ -n "$pipv" ]; then
+        mkdir -p "$HOME/.ansible/test/cache"
+        cp tests/sanity/get_pip.py "$HOME/.ansible/test/cache/get_pip_${pipv//./_}.py"
+    fi
     (cd "$dest" && "$ROOT/.venv/bin/ansible-test" sanity --venv --python "$py" --color no)
+    local rc=$?
+    rm -rf "$top"
+    return $rc
 }
 
 pytest_run() { # venv junit-name paths...

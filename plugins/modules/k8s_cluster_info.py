@@ -14,7 +14,7 @@ description:
     (providerID, system UUID, addresses, zone and region labels, the uninitialized taint), and the namespaces.
   - One request for each part asked for.
 author:
-  - vsphere_k8s.cloud_provider contributors
+  - vsphere_k8s developers (@vsphere-k8s)
 options:
   gather:
     description:
@@ -24,12 +24,15 @@ options:
     choices: [version, nodes, namespaces]
     default: [version, nodes, namespaces]
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - vsphere_k8s.cloud_provider.kubernetes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: all
 """
 
 EXAMPLES = r"""

@@ -15,7 +15,7 @@ description:
   - All objects are read with one PropertyCollector retrieval through a container view, so the number of
     requests to vCenter does not grow with the inventory.
 author:
-  - vsphere_k8s.cloud_provider contributors
+  - vsphere_k8s developers (@vsphere-k8s)
 options:
   type:
     description:
@@ -47,14 +47,15 @@ options:
     type: list
     elements: str
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - vsphere_k8s.cloud_provider.vsphere
-notes:
-  - Supports check mode; it changes nothing.
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: all
 """
 
 EXAMPLES = r"""

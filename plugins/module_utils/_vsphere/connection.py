@@ -161,8 +161,8 @@ class vsphere_errors:  # pylint: disable=invalid-name
         if isinstance(exc, VsphereError):
             self.module.fail_json(msg=str(exc))
         if isinstance(exc, vmodl.MethodFault):
-            self.module.fail_json(msg="%s failed: %s: %s" % (self.what, type(exc).__name__.split(".")[-1],
-                                                            fault_message(exc)))
+            self.module.fail_json(msg="%s failed: %s: %s"
+                                  % (self.what, type(exc).__name__.split(".")[-1], fault_message(exc)))
         if isinstance(exc, (OSError, ssl.SSLError)):
             self.module.fail_json(msg="The connection to vCenter %s broke during %s: %s"
                                   % (self.module.params.get("hostname"), self.what, exc))
