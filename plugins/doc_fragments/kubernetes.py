@@ -59,3 +59,18 @@ options:
 requirements:
   - kubernetes >= 24.2.0
 """
+
+
+def _nested(doc):
+    """The same options as suboptions of one 'kubernetes' dict option, for modules that also talk to vSphere
+    (whose hostname and validate_certs would clash with the flat names)."""
+    head, _, options = doc.partition("options:\n")
+    body, _, tail = options.partition("requirements:\n")
+    indented = "".join("    " + line if line.strip() else line for line in body.splitlines(True))
+    return (head + "options:\n  kubernetes:\n    description:\n"
+            "      - How to reach the Kubernetes API server. The keys are those of the kubernetes.core modules,\n"
+            "        with the same E(K8S_AUTH_*) environment fallbacks.\n"
+            "    type: dict\n    default: {}\n    suboptions:\n" + indented + "requirements:\n" + tail)
+
+
+ModuleDocFragment.NESTED = _nested(ModuleDocFragment.DOCUMENTATION)

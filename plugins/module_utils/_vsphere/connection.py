@@ -11,7 +11,7 @@ import traceback
 
 PYVMOMI_IMPORT_ERROR = None
 try:
-    from pyVim.connect import SmartConnect, Disconnect
+    from pyVim.connect import SmartStubAdapter
     from pyVmomi import vim, vmodl
 except ImportError:
     PYVMOMI_IMPORT_ERROR = traceback.format_exc()
@@ -45,8 +45,18 @@ def _is_cert_error(exc):
     return None
 
 
+def _login(**kwargs):
+    """Negotiate the API version, read the service content once and log in: three requests in all."""
+    user, pwd = kwargs.pop("user"), kwargs.pop("pwd")
+    stub = SmartStubAdapter(**kwargs)
+    si = vim.ServiceInstance("ServiceInstance", stub)
+    content = si.RetrieveContent()
+    content.sessionManager.Login(user, pwd, None)
+    return si, content
+
+
 def connect(params):
-    """Return a logged-in ServiceInstance for the connection options, or raise VsphereError."""
+    """Return a logged-in (ServiceInstance, ServiceContent) for the connection options, or raise VsphereError."""
     host, port, user = params["hostname"], params["port"], params["username"]
     where = "vCenter %s:%s" % (host, port)
     if params.get("ca_bundle") and params["validate_certs"]:
@@ -62,7 +72,7 @@ def connect(params):
     if params.get("proxy_host"):
         kwargs.update(httpProxyHost=params["proxy_host"], httpProxyPort=params.get("proxy_port") or 80)
     try:
-        return SmartConnect(**kwargs)
+        return _login(**kwargs)
     except vim.fault.InvalidLogin:
         raise VsphereError("%s rejected the login of user %s: check username and password (a user needs its "
                            "SSO domain, for example administrator@vsphere.local)." % (where, user))
@@ -95,8 +105,7 @@ class VsphereClient:
 
     def __init__(self, params):
         self.params = params
-        self.si = connect(params)
-        self.content = self.si.RetrieveContent()
+        self.si, self.content = connect(params)
         self._rest = None
 
     @property
@@ -116,7 +125,7 @@ class VsphereClient:
         if self._rest is not None:
             self._rest.close()
         try:
-            Disconnect(self.si)
+            self.content.sessionManager.Logout()
         except Exception:  # pylint: disable=broad-except
             pass
 

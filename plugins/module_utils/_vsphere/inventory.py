@@ -27,13 +27,21 @@ class InventoryTree:
     One container view over the root folder: the cost grows with the infrastructure, not with the VMs.
     """
 
-    def __init__(self, client):
+    def __init__(self, client, vm_props=None):
+        """With vm_props, every VM's properties come in the same retrieval, in self.vms {moid: (obj, props)}."""
         self.client = client
         types = [vim.Folder, vim.Datacenter, vim.ComputeResource, vim.HostSystem, vim.ResourcePool,
                  vim.Datastore, vim.Network]
         props = {t: (DC_PROPS if t is vim.Datacenter else ["name", "parent"]) for t in types}
+        if vm_props:
+            types.append(vim.VirtualMachine)
+            props[vim.VirtualMachine] = list(vm_props)
         self.nodes = {}
+        self.vms = {}
         for obj, p in collect(client, types, props):
+            if isinstance(obj, vim.VirtualMachine):
+                self.vms[obj._moId] = (obj, p)
+                continue
             parent = p.get("parent")
             self.nodes[obj._moId] = dict(obj=obj, name=p.get("name"), parent=parent._moId if parent else None,
                                          props=p)

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""From Kubernetes nodes (names, BIOS UUIDs, provider IDs, IPs, Node objects) to their VMs.
+
+Cost: one PropertyCollector retrieval for the infrastructure and every VM's candidate properties, one for the
+details of the VMs that matched. Neither grows in requests with the inventory or with the number of nodes.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.uuids import (
+    byte_swap,
+    normalize_uuid,
+    uuid_from_provider_id,
+)
+
+CANDIDATE_PROPS = ["name", "config.uuid", "guest.hostName", "config.template", "parent"]
+DETAIL_PROPS = ["name", "parent", "config.uuid", "config.instanceUuid", "config.version", "config.guestId",
+                "config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
+                "config.extraConfig", "runtime.powerState", "runtime.host", "guest.hostName", "guest.ipAddress",
+                "guest.net"]
+
+INPUT_KINDS = ("names", "uuids", "provider_ids", "ips")
+
+
+def lookup_argument_spec():
+    """The node lookup inputs, shared by every module that finds node VMs (doc fragment: node_lookup)."""
+    return dict(
+        names=dict(type="list", elements="str", default=[]),
+        uuids=dict(type="list", elements="str", default=[]),
+        provider_ids=dict(type="list", elements="str", default=[]),
+        ips=dict(type="list", elements="str", default=[]),
+        from_cluster=dict(type="bool", default=False),
+        datacenter=dict(type="str"),
+        folder=dict(type="str"),
+        fail_on_missing=dict(type="bool", default=False),
+    )
+
+
+class Match:
+    """One VM found, with every input that led to it."""
+
+    def __init__(self, moid):
+        self.moid = moid
+        self.matched_by = []
+        self.node_name = None
+        self.kube_node = None
+        self.props = None
+
+    def add(self, kind, value, how):
+        entry = {"input": kind, "value": value, "how": how}
+        if entry not in self.matched_by:
+            self.matched_by.append(entry)
+
+
+class NodeLookup:
+    def __init__(self, client, datacenter=None, folder=None, with_ips=False):
+        props = CANDIDATE_PROPS + (["guest.net", "guest.ipAddress"] if with_ips else [])
+        self.client = client
+        self.tree = InventoryTree(client, vm_props=props)
+        scope = None
+        if folder:
+            dc = self.tree.datacenter(datacenter) if datacenter else None
+            scope = self.tree.folder(folder, dc, "vm")
+        elif datacenter:
+            scope = self.tree.datacenter(datacenter)
+        self.vms = {m: p for m, (o, p) in self.tree.vms.items()
+                    if not p.get("config.template") and
+                    (scope is None or (p.get("parent") is not None and scope in self.tree.ancestors(p["parent"]._moId)))}
+        self.by_name, self.by_host, self.by_uuid = {}, {}, {}
+        for moid, p in self.vms.items():
+            self.by_name.setdefault(p.get("name"), []).append(moid)
+            host = (p.get("guest.hostName") or "").lower()
+            if host:
+                self.by_host.setdefault(host, []).append(moid)
+                short = host.split(".")[0]
+                if short != host:
+                    self.by_host.setdefault(short, []).append(moid)
+            uuid = normalize_uuid(p.get("config.uuid"))
+            if uuid:
+                self.by_uuid.setdefault(uuid, []).append(moid)
+        self.matches = {}
+        self.missing = []
+        self.errors = []
+
+    # -- matching ----------------------------------------------------------------------------------
+    def _describe(self, moids):
+        return ", ".join(sorted("%s (%s, %s)" % (self.vms[m]["name"], m, self.folder_of(m)) for m in moids))
+
+    def folder_of(self, moid):
+        parent = self.vms[moid].get("parent") if moid in self.vms else None
+        return self.tree.path(parent._moId) if parent is not None else None
+
+    def _one(self, kind, value, moids, how):
+        if len(moids) > 1:
+            self.errors.append("%s '%s' matches %d VMs: %s. Narrow it with datacenter or folder, or use the BIOS "
+                               "UUID." % (kind, value, len(moids), self._describe(moids)))
+            return None
+        match = self.matches.setdefault(moids[0], Match(moids[0]))
+        match.add(kind, value, how)
+        return match
+
+    def by_node_name(self, name, kind="name"):
+        if self.by_name.get(name):
+            return self._one(kind, name, self.by_name[name], "vm name")
+        moids = self.by_host.get(name.lower())
+        if moids:
+            return self._one(kind, name, moids, "guest hostname")
+        return None
+
+    def by_bios_uuid(self, kind, value, uuid):
+        if uuid in self.by_uuid:
+            return self._one(kind, value, self.by_uuid[uuid], "bios uuid")
+        swapped = byte_swap(uuid)
+        if swapped in self.by_uuid:
+            return self._one(kind, value, self.by_uuid[swapped], "byte-swapped bios uuid")
+        return None
+
+    def by_ip(self, ip):
+        moids = [m for m, p in self.vms.items()
+                 if ip == p.get("guest.ipAddress") or any(ip in (n.ipAddress or []) for n in p.get("guest.net") or [])]
+        return self._one("ip", ip, moids, "guest ip") if moids else None
+
+    def run(self, params, kube_nodes=None):
+        """Match every input; kube_nodes: Node summaries (from_cluster). Returns the matches, VM details read."""
+        for name in params.get("names") or []:
+            m = self.by_node_name(name)
+            if m is None:
+                self.missing.append({"input": "name", "value": name})
+            elif m.node_name is None:
+                m.node_name = name
+        for kind, parse in (("uuid", normalize_uuid), ("provider_id", uuid_from_provider_id)):
+            for value in params.get(kind + "s") or []:
+                uuid = parse(value)
+                if uuid is None:
+                    self.errors.append("%s '%s' is not a %s." % (kind, value, "BIOS UUID" if kind == "uuid" else
+                                                                 "provider ID of the form vsphere://<uuid>"))
+                    continue
+                if self.by_bios_uuid(kind, value, uuid) is None:
+                    self.missing.append({"input": kind, "value": value})
+        for ip in params.get("ips") or []:
+            if self.by_ip(ip) is None:
+                self.missing.append({"input": "ip", "value": ip})
+        for node in kube_nodes or []:
+            m = self._match_kube_node(node)
+            if m is None:
+                self.missing.append({"input": "node", "value": node["name"]})
+            else:
+                m.node_name, m.kube_node = node["name"], node
+        if self.errors:
+            raise VsphereError(" ".join(self.errors))
+        details = collect_objects(self.client, [self.tree.vms[m][0] for m in self.matches], DETAIL_PROPS)
+        for obj, props in details:
+            self.matches[obj._moId].props = props
+        return sorted(self.matches.values(), key=lambda m: (m.node_name or m.props.get("name") or "", m.moid))
+
+    def _match_kube_node(self, node):
+        """As the provider registers a node: its providerID, else its systemUUID (either byte order), else
+        its name."""
+        pid = uuid_from_provider_id(node.get("provider_id"))
+        if pid:
+            m = self.by_bios_uuid("node", node["name"], pid)
+            if m is not None:
+                return m
+        sys_uuid = normalize_uuid(node.get("system_uuid"))
+        if sys_uuid:
+            m = self.by_bios_uuid("node", node["name"], sys_uuid)
+            if m is not None:
+                return m
+        return self.by_node_name(node["name"], "node")
