@@ -170,12 +170,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubeClient,
-    KubernetesError,
-    require_kubernetes,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.addresses import (
     AddressError,
     NODES_OPTIONS,
@@ -192,6 +186,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
     INPUT_KINDS,
     NodeLookup,
+    kube_node_summaries,
     lookup_argument_spec,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.uuids import (
@@ -199,18 +194,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     provider_id,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
-
-
-def kube_nodes(module):
-    require_kubernetes(module)
-    try:
-        kube = KubeClient(module.params["kubernetes"])
-        try:
-            return [node_summary(n) for n in kube.list("Node")]
-        finally:
-            kube.close()
-    except KubernetesError as e:
-        module.fail_json(msg="Reading the Nodes of the Kubernetes cluster failed: %s" % e)
 
 
 def describe(lookup, match, tags, p):
@@ -282,7 +265,7 @@ def main():
         select_addresses(None, [], {k: p[k] for k in NODES_OPTIONS})  # validates the CIDRs before any request
     except AddressError as e:
         module.fail_json(msg=str(e))
-    nodes = kube_nodes(module) if p["from_cluster"] else None
+    nodes = kube_node_summaries(module) if p["from_cluster"] else None
     client = vsphere_client(module)
     with vsphere_errors(module, client, "looking up node VMs"):
         lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]))

@@ -40,6 +40,7 @@ import (
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vapi/rest"
 	"github.com/vmware/govmomi/vapi/tags"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
 	// Optional endpoints: SPBM, tagging (REST), CNS, vSAN, First Class Disks (vslm).
@@ -149,12 +150,19 @@ func main() {
 	model.Folder = 0
 	model.Machine = (*vms + 1) / 2 // per cluster root resource pool
 	model.Autostart = false
+	// Advertise a current vCenter API, so clients negotiate the type tables they use with vCenter 8.
+	model.ServiceContent.About.ApiVersion = "8.0.3.0"
+	model.ServiceContent.About.Version = "8.0.3"
 
 	start := time.Now()
 	if err := model.Create(); err != nil {
 		log.Fatalf("model: %v", err)
 	}
 	defer model.Remove()
+	model.Map().AddHandler(vmDefaults{})
+	for _, e := range model.Map().All("VirtualMachine") {
+		fixVM(e.(*simulator.VirtualMachine))
+	}
 
 	model.Service.RegisterEndpoints = true
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
@@ -203,6 +211,38 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
+}
+
+// vmDefaults fills in what vCenter always sets and the simulator leaves empty (an empty enum makes
+// pyvmomi's deserializer fail on the whole runtime/summary property).
+type vmDefaults struct{}
+
+func (vmDefaults) Reference() types.ManagedObjectReference {
+	return types.ManagedObjectReference{Type: "LabHook", Value: "vm-defaults"}
+}
+
+func (vmDefaults) PutObject(_ *simulator.Context, obj mo.Reference) {
+	if vm, ok := obj.(*simulator.VirtualMachine); ok {
+		fixVM(vm)
+	}
+}
+
+func (vmDefaults) UpdateObject(*simulator.Context, mo.Reference, []types.PropertyChange) {}
+func (vmDefaults) RemoveObject(*simulator.Context, types.ManagedObjectReference)         {}
+
+func fixVM(vm *simulator.VirtualMachine) {
+	if vm.Runtime.FaultToleranceState == "" {
+		vm.Runtime.FaultToleranceState = types.VirtualMachineFaultToleranceStateNotConfigured
+	}
+	if vm.Summary.Runtime.FaultToleranceState == "" {
+		vm.Summary.Runtime.FaultToleranceState = types.VirtualMachineFaultToleranceStateNotConfigured
+	}
+	if vm.Runtime.RecordReplayState == "" {
+		vm.Runtime.RecordReplayState = types.VirtualMachineRecordReplayStateInactive
+	}
+	if vm.Summary.Runtime.RecordReplayState == "" {
+		vm.Summary.Runtime.RecordReplayState = types.VirtualMachineRecordReplayStateInactive
+	}
 }
 
 func must[T any](v T, err error) T {

@@ -9,6 +9,12 @@ details of the VMs that matched. Neither grows in requests with the inventory or
 
 from __future__ import annotations
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
+    KubeClient,
+    KubernetesError,
+    require_kubernetes,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
@@ -39,6 +45,19 @@ def lookup_argument_spec():
         folder=dict(type="str"),
         fail_on_missing=dict(type="bool", default=False),
     )
+
+
+def kube_node_summaries(module):
+    """The Nodes of the cluster named by the module's nested kubernetes option (for from_cluster)."""
+    require_kubernetes(module)
+    try:
+        kube = KubeClient(module.params["kubernetes"])
+        try:
+            return [node_summary(n) for n in kube.list("Node")]
+        finally:
+            kube.close()
+    except KubernetesError as e:
+        module.fail_json(msg="Reading the Nodes of the Kubernetes cluster failed: %s" % e)
 
 
 class Match:
@@ -159,16 +178,19 @@ class NodeLookup:
         return sorted(self.matches.values(), key=lambda m: (m.node_name or m.props.get("name") or "", m.moid))
 
     def _match_kube_node(self, node):
-        """As the provider registers a node: its providerID, else its systemUUID (either byte order), else
-        its name."""
-        pid = uuid_from_provider_id(node.get("provider_id"))
-        if pid:
-            m = self.by_bios_uuid("node", node["name"], pid)
-            if m is not None:
-                return m
-        sys_uuid = normalize_uuid(node.get("system_uuid"))
-        if sys_uuid:
-            m = self.by_bios_uuid("node", node["name"], sys_uuid)
-            if m is not None:
-                return m
-        return self.by_node_name(node["name"], "node")
+        """By the systemUUID the kubelet reported (either byte order), else its providerID, else its name.
+        The systemUUID comes first: it is what the VM says of itself, while a providerID may be wrong."""
+        for value in (node.get("system_uuid"), node.get("provider_id")):
+            uuid = normalize_uuid(value)
+            if uuid:
+                m = self.by_bios_uuid("node", node["name"], uuid)
+                if m is not None:
+                    return self._claim(m, node)
+        m = self.by_node_name(node["name"], "node")
+        return self._claim(m, node) if m is not None else None
+
+    def _claim(self, match, node):
+        if match.kube_node is not None and match.kube_node["name"] != node["name"]:
+            self.errors.append("Nodes %s and %s both match VM %s (%s): clones with the same BIOS UUID?"
+                               % (match.kube_node["name"], node["name"], self.vms[match.moid]["name"], match.moid))
+        return match
