@@ -64,8 +64,9 @@ requirements:
 def _nested(doc):
     """The same options as suboptions of one 'kubernetes' dict option, for modules that also talk to vSphere
     (whose hostname and validate_certs would clash with the flat names)."""
-    head, _, options = doc.partition("options:\n")
-    body, _, tail = options.partition("requirements:\n")
+    head, options = doc.split("options:\n", 1)
+    body, tail = options.split("requirements:\n", 1)
+    body = body.replace("O(", "O(kubernetes.")
     indented = "".join("    " + line if line.strip() else line for line in body.splitlines(True))
     return (head + "options:\n  kubernetes:\n    description:\n"
             "      - How to reach the Kubernetes API server. The keys are those of the kubernetes.core modules,\n"

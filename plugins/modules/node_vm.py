@@ -76,11 +76,11 @@ nodes:
   type: list
   elements: dict
   contains:
-    vm_name: {description: The VM name., type: str}
-    moid: {description: The VM managed object id., type: str}
-    node_name: {description: The Kubernetes node name asked for or matched., type: str}
-    changed: {description: Whether this VM was (or in check mode would be) changed., type: bool}
-    changes: {description: What changed, in words., type: list, elements: str}
+    vm_name: {description: "The VM name.", type: str}
+    moid: {description: "The VM managed object id.", type: str}
+    node_name: {description: "The Kubernetes node name asked for or matched.", type: str}
+    changed: {description: "Whether this VM was (or in check mode would be) changed.", type: bool}
+    changes: {description: "What changed, in words.", type: list, elements: str}
     before: {description: "disk_enable_uuid, pvscsi and folder before.", type: dict}
     after: {description: "disk_enable_uuid, pvscsi and folder after.", type: dict}
 reboot_required:

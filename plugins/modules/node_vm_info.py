@@ -116,24 +116,24 @@ nodes:
       description: The inputs that found this VM, and how (vm name, guest hostname, bios uuid, byte-swapped bios uuid, guest ip).
       type: list
       elements: dict
-    vm_name: {description: The VM name., type: str, sample: k8s-worker-1}
-    moid: {description: The VM managed object id., type: str, sample: vm-176}
-    datacenter: {description: The datacenter name., type: str}
-    cluster: {description: The cluster (or standalone compute resource) of the VM's host., type: str}
-    host: {description: The ESXi host name., type: str}
-    folder: {description: The inventory path of the VM's folder., type: str, sample: /DC0/vm/kubernetes}
-    uuid: {description: The BIOS UUID, lower case., type: str}
-    instance_uuid: {description: The vCenter instance UUID., type: str}
+    vm_name: {description: "The VM name.", type: str, sample: k8s-worker-1}
+    moid: {description: "The VM managed object id.", type: str, sample: vm-176}
+    datacenter: {description: "The datacenter name.", type: str}
+    cluster: {description: "The cluster (or standalone compute resource) of the VM's host.", type: str}
+    host: {description: "The ESXi host name.", type: str}
+    folder: {description: "The inventory path of the VM's folder.", type: str, sample: /DC0/vm/kubernetes}
+    uuid: {description: "The BIOS UUID, lower case.", type: str}
+    instance_uuid: {description: "The vCenter instance UUID.", type: str}
     provider_id: {description: "The providerID the cloud provider sets, C(vsphere://<uuid>).", type: str}
     addresses:
       description: Kubernetes NodeAddress entries (Hostname, InternalIP, ExternalIP) chosen by the provider's rules.
       type: list
       elements: dict
     instance_type: {description: "C(vsphere-vm.cpu-<n>.mem-<GiB>gb.os-<guestId>).", type: str}
-    power_state: {description: poweredOn, poweredOff or suspended., type: str}
-    guest_id: {description: The guest OS identifier., type: str}
-    hardware_version: {description: The virtual hardware version., type: str, sample: vmx-19}
-    disk_enable_uuid: {description: Whether C(disk.EnableUUID) is TRUE., type: bool}
+    power_state: {description: "poweredOn, poweredOff or suspended.", type: str}
+    guest_id: {description: "The guest OS identifier.", type: str}
+    hardware_version: {description: "The virtual hardware version.", type: str, sample: vmx-19}
+    disk_enable_uuid: {description: "Whether C(disk.EnableUUID) is TRUE.", type: bool}
     scsi_controllers:
       description: Disk controllers with their type (pvscsi, lsilogic, ...), bus number and units in use.
       type: list
@@ -142,21 +142,21 @@ nodes:
       description: Virtual disks - path, uuid, capacity_bytes, controller, unit, mode, disk_format, fcd_id.
       type: list
       elements: dict
-    zone: {description: The zone from tags (with zone_category)., type: str}
-    region: {description: The region from tags (with region_category)., type: str}
+    zone: {description: "The zone from tags (with zone_category).", type: str}
+    region: {description: "The region from tags (with region_category).", type: str}
     kubernetes:
       description: With from_cluster, the Node and whether it agrees with vSphere.
       type: dict
       contains:
-        provider_id: {description: The Node's spec.providerID., type: str}
-        provider_id_ok: {description: Whether it is the providerID the VM calls for., type: bool}
-        system_uuid: {description: The Node's status.nodeInfo.systemUUID., type: str}
-        zone: {description: The Node's zone label., type: str}
-        zone_ok: {description: Whether the zone label agrees with the tags (true when no zone_category)., type: bool}
-        region: {description: The Node's region label., type: str}
-        region_ok: {description: Whether the region label agrees with the tags., type: bool}
-        agrees: {description: All of the above agree., type: bool}
-        problems: {description: What disagrees, in words., type: list, elements: str}
+        provider_id: {description: "The Node's spec.providerID.", type: str}
+        provider_id_ok: {description: "Whether it is the providerID the VM calls for.", type: bool}
+        system_uuid: {description: "The Node's status.nodeInfo.systemUUID.", type: str}
+        zone: {description: "The Node's zone label.", type: str}
+        zone_ok: {description: "Whether the zone label agrees with the tags (true when no zone_category).", type: bool}
+        region: {description: "The Node's region label.", type: str}
+        region_ok: {description: "Whether the region label agrees with the tags.", type: bool}
+        agrees: {description: "All of the above agree.", type: bool}
+        problems: {description: "What disagrees, in words.", type: list, elements: str}
 missing:
   description: Inputs that matched no VM.
   returned: always
@@ -237,8 +237,8 @@ def agreement(node, entry, p):
         ok = not p[what + "_category"] or node[what] == entry[what]
         checks[what + "_ok"] = ok
         if not ok:
-            problems.append("%s label %s is not %s from the %s tags" % (what, node[what], entry[what],
-                                                                       p[what + "_category"]))
+            problems.append("%s label %s is not %s from the %s tags"
+                            % (what, node[what], entry[what], p[what + "_category"]))
     return dict(provider_id=node["provider_id"], provider_id_ok=pid_ok, system_uuid=node["system_uuid"],
                 zone=node["zone"], region=node["region"], agrees=not problems, problems=problems, **checks)
 
@@ -280,9 +280,8 @@ def main():
             tags = client.rest().attached_tags(list(objs.values()))
         result = [describe(lookup, m, tags, p) for m in matches]
     if p["fail_on_missing"] and lookup.missing:
-        module.fail_json(msg="No VM found for: %s." % ", ".join("%s %s" % (m["input"], m["value"])
-                                                                 for m in lookup.missing),
-                         nodes=result, missing=lookup.missing)
+        wanted = ", ".join("%s %s" % (m["input"], m["value"]) for m in lookup.missing)
+        module.fail_json(msg="No VM found for: %s." % wanted, nodes=result, missing=lookup.missing)
     module.exit_json(changed=False, nodes=result, missing=lookup.missing)
 
 

@@ -4,7 +4,6 @@ import pytest
 from pyVmomi import vim
 
 import lab_vsphere
-from conftest import ROOT  # noqa: F401  (conftest is importable: tests/integration is on sys.path)
 
 UUID = {  # the lab's node VMs (lab/go/vcsim/main.go)
     "k8s-cp-1": "4218e0a2-6b1c-4c5d-9e7f-0a1b2c3d4e01",

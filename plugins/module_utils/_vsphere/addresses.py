@@ -90,7 +90,7 @@ def select_addresses(hostname, nics, options):
 
 def _pick(candidates, cidrs, network_name):
     for cidr in cidrs:
-        for _, ip in candidates:
+        for ip in (c[1] for c in candidates):
             if ip.version == cidr.version and ip in cidr:
                 return ip
     if network_name:

@@ -39,7 +39,7 @@ def plan_folder(tree, spec, datacenter=None, kind="vm"):
 
 def ensure_folder(tree, spec, datacenter=None, kind="vm", check_mode=False):
     """The folder object (None in check mode when it would be created) and the paths created."""
-    parent, missing, _ = plan_folder(tree, spec, datacenter, kind)
+    parent, missing = plan_folder(tree, spec, datacenter, kind)[:2]
     folder = tree.get(parent)["obj"]
     base = tree.path(parent)
     created = [base + "/" + "/".join(missing[:i + 1]) for i in range(len(missing))]

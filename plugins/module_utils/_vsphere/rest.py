@@ -43,8 +43,8 @@ class RestSession:
             with self.opener.open(req, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as e:
-            raise VsphereError("vSphere REST %s %s failed: HTTP %s %s" % (method, path.split("?")[0], e.code,
-                                                                         e.read()[:300].decode("utf-8", "replace")))
+            detail = e.read()[:300].decode("utf-8", "replace")
+            raise VsphereError("vSphere REST %s %s failed: HTTP %s %s" % (method, path.split("?")[0], e.code, detail))
         except (urllib.error.URLError, OSError) as e:
             raise VsphereError("vSphere REST %s %s failed: %s" % (method, path.split("?")[0], e))
         if not raw:

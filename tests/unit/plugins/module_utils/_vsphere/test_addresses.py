@@ -9,8 +9,8 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 NICS = [("VM Network", ["127.0.0.1", "fe80::1", "10.0.0.5", "fd00::5"]), ("external", ["192.168.1.5"])]
 
 
-def pick(options, nics=NICS):
-    out = select_addresses("node-1", nics, options)
+def pick(options):
+    out = select_addresses("node-1", NICS, options)
     return {t: [a["address"] for a in out if a["type"] == t] for t in ("Hostname", "InternalIP", "ExternalIP")}
 
 
