@@ -2,6 +2,8 @@
 # Create or update a virtualenv for the collection's development and tests.
 #   lab/venv.sh DIR newest          newest Python among 3.13/3.12/3.11, newest ansible-core it supports
 #   lab/venv.sh DIR compat          Python 3.11 with ansible-core 2.16 (the oldest requires_ansible allows)
+#   lab/venv.sh DIR peers           the peers benchmarks compare with: PyPI's 'ansible' package
+#                                   (community.vmware, kubernetes.core) in a virtualenv of its own
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=$1 mode=${2:-newest}
@@ -18,9 +20,14 @@ find_python() {
     return 1
 }
 
+reqs=(-r "$ROOT/requirements.txt" -r "$ROOT/tests/requirements.txt")
 if [ "$mode" = compat ]; then
     py=$(find_python 3.11) || { echo "venv: Python 3.11 is needed for the ansible-core 2.16 run" >&2; exit 1; }
     core='ansible-core>=2.16,<2.17'
+elif [ "$mode" = peers ]; then
+    py=$(find_python 3.13 3.12 3.11) || { echo "venv: Python 3.11 or newer is needed" >&2; exit 1; }
+    core='ansible'
+    reqs=(-r "$ROOT/requirements.txt")
 else
     py=$(find_python 3.13 3.12 3.11) || { echo "venv: Python 3.11 or newer is needed" >&2; exit 1; }
     core='ansible-core'
@@ -35,8 +42,7 @@ stamp="$dir/.stamp"
 key="$mode $(cat "$ROOT/requirements.txt" "$ROOT/tests/requirements.txt" | sha256sum | cut -c1-16) $(date +%F)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$key" ]; then
     "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$core" \
-        -r "$ROOT/requirements.txt" -r "$ROOT/tests/requirements.txt"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$core" "${reqs[@]}"
     echo "$key" >"$stamp"
 fi
 echo "venv: $dir: $("$dir/bin/python" --version), $("$dir/bin/ansible" --version | head -1)" >&2

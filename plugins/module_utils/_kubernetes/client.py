@@ -13,13 +13,24 @@ from urllib.parse import urlencode
 
 from ansible.module_utils.basic import missing_required_lib
 
-K8S_IMPORT_ERROR = None
-try:
-    import kubernetes
-    from kubernetes.config.config_exception import ConfigException
-    import urllib3
-except ImportError:
-    K8S_IMPORT_ERROR = traceback.format_exc()
+# The kubernetes package takes a quarter of a second to import: it is imported on first use only, so that
+# modules that may talk to Kubernetes do not pay for it when they do not.
+kubernetes = None
+urllib3 = None
+
+
+def _import():
+    """Import kubernetes and urllib3; returns the traceback text when they are missing."""
+    global kubernetes, urllib3  # pylint: disable=global-statement
+    if kubernetes is None:
+        try:
+            import kubernetes as _kubernetes  # pylint: disable=import-outside-toplevel
+            import kubernetes.config  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
+            import urllib3 as _urllib3  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            return traceback.format_exc()
+        kubernetes, urllib3 = _kubernetes, _urllib3
+    return None
 
 FIELD_MANAGER = "vsphere-k8s"
 
@@ -66,11 +77,14 @@ class KubernetesError(Exception):
 
 
 def require_kubernetes(module):
-    if K8S_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=K8S_IMPORT_ERROR)
+    error = _import()
+    if error:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=error)
 
 
 def _configuration(params):
+    if _import():
+        raise KubernetesError("The Python package kubernetes is needed: pip install kubernetes")
     cfg = kubernetes.client.Configuration()
     kubeconfig = params.get("kubeconfig")
     context = params.get("context")
@@ -88,7 +102,7 @@ def _configuration(params):
                 kubernetes.config.load_kube_config(config_file=default, context=context, client_configuration=cfg)
             else:
                 kubernetes.config.load_incluster_config(client_configuration=cfg)
-    except ConfigException as e:
+    except kubernetes.config.ConfigException as e:
         raise KubernetesError("Cannot use the Kubernetes configuration: %s. Give kubeconfig (and context), or "
                               "host with api_key or client_cert." % e)
     if params.get("host"):

@@ -27,8 +27,9 @@ class InventoryTree:
     One container view over the root folder: the cost grows with the infrastructure, not with the VMs.
     """
 
-    def __init__(self, client, vm_props=None):
-        """With vm_props, every VM's properties come in the same retrieval, in self.vms {moid: (obj, props)}."""
+    def __init__(self, client, vm_props=None, scalar=True):
+        """With vm_props, every VM's properties come in the same retrieval, in self.vms {moid: (obj, props)}.
+        scalar: every property asked for is a string, number, boolean or reference (the fast path)."""
         self.client = client
         types = [vim.Folder, vim.Datacenter, vim.ComputeResource, vim.HostSystem, vim.ResourcePool,
                  vim.Datastore, vim.Network]
@@ -38,7 +39,7 @@ class InventoryTree:
             props[vim.VirtualMachine] = list(vm_props)
         self.nodes = {}
         self.vms = {}
-        for obj, p in collect(client, types, props):
+        for obj, p in collect(client, types, props, scalar=scalar):
             if isinstance(obj, vim.VirtualMachine):
                 self.vms[obj._moId] = (obj, p)
                 continue

@@ -24,8 +24,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     uuid_from_provider_id,
 )
 
-CANDIDATE_PROPS = ["name", "config.uuid", "guest.hostName", "config.template", "parent"]
-DETAIL_PROPS = ["name", "parent", "config.uuid", "config.instanceUuid", "config.version", "config.guestId",
+# Read for every VM: kept to what matching needs (each property costs on 5,000 VMs).
+CANDIDATE_PROPS = ["name", "config.uuid", "guest.hostName"]
+DETAIL_PROPS = ["name", "parent", "config.template", "config.uuid", "config.instanceUuid", "config.version", "config.guestId",
                 "config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
                 "config.extraConfig", "runtime.powerState", "runtime.host", "guest.hostName", "guest.ipAddress",
                 "guest.net"]
@@ -78,9 +79,10 @@ class Match:
 
 class NodeLookup:
     def __init__(self, client, datacenter=None, folder=None, with_ips=False):
-        props = CANDIDATE_PROPS + (["guest.net", "guest.ipAddress"] if with_ips else [])
+        props = CANDIDATE_PROPS + (["guest.net", "guest.ipAddress"] if with_ips else []) + \
+            (["parent"] if (folder or datacenter) else [])
         self.client = client
-        self.tree = InventoryTree(client, vm_props=props)
+        self.tree = InventoryTree(client, vm_props=props, scalar=not with_ips)
         scope = None
         if folder:
             dc = self.tree.datacenter(datacenter) if datacenter else None
@@ -88,8 +90,7 @@ class NodeLookup:
         elif datacenter:
             scope = self.tree.datacenter(datacenter)
         self.vms = {m: p for m, (o, p) in self.tree.vms.items()
-                    if not p.get("config.template") and
-                    (scope is None or (p.get("parent") is not None and scope in self.tree.ancestors(p["parent"]._moId)))}
+                    if scope is None or (p.get("parent") is not None and scope in self.tree.ancestors(p["parent"]._moId))}
         self.by_name, self.by_host, self.by_uuid = {}, {}, {}
         for moid, p in self.vms.items():
             self.by_name.setdefault(p.get("name"), []).append(moid)
@@ -105,19 +106,32 @@ class NodeLookup:
         self.matches = {}
         self.missing = []
         self.errors = []
+        self.ambiguous = []
 
     # -- matching ----------------------------------------------------------------------------------
-    def _describe(self, moids):
-        return ", ".join(sorted("%s (%s, %s)" % (self.vms[m]["name"], m, self.folder_of(m)) for m in moids))
+    def _ambiguity_errors(self):
+        """Messages for inputs matching several VMs, with each VM's folder (one more retrieval, on this error
+        path only)."""
+        moids = sorted({m for _, _, ms in self.ambiguous for m in ms})
+        parents = {o._moId: p.get("parent") for o, p in
+                   collect_objects(self.client, [self.tree.vms[m][0] for m in moids], ["parent"])}
+        out = []
+        for kind, value, ms in self.ambiguous:
+            described = ", ".join(sorted("%s (%s, %s)" % (self.vms[m]["name"], m, self.tree.path(parents[m]._moId)
+                                                          if parents.get(m) is not None else "?") for m in ms))
+            out.append("%s '%s' matches %d VMs: %s. Narrow it with datacenter or folder, or use the BIOS UUID."
+                       % (kind, value, len(ms), described))
+        return out
 
     def folder_of(self, moid):
-        parent = self.vms[moid].get("parent") if moid in self.vms else None
+        match = self.matches.get(moid)
+        props = match.props if match is not None and match.props else self.vms.get(moid, {})
+        parent = props.get("parent")
         return self.tree.path(parent._moId) if parent is not None else None
 
     def _one(self, kind, value, moids, how):
         if len(moids) > 1:
-            self.errors.append("%s '%s' matches %d VMs: %s. Narrow it with datacenter or folder, or use the BIOS "
-                               "UUID." % (kind, value, len(moids), self._describe(moids)))
+            self.ambiguous.append((kind, value, moids))
             return None
         match = self.matches.setdefault(moids[0], Match(moids[0]))
         match.add(kind, value, how)
@@ -170,11 +184,17 @@ class NodeLookup:
                 self.missing.append({"input": "node", "value": node["name"]})
             else:
                 m.node_name, m.kube_node = node["name"], node
+        if self.ambiguous:
+            self.errors.extend(self._ambiguity_errors())
         if self.errors:
             raise VsphereError(" ".join(self.errors))
         details = collect_objects(self.client, [self.tree.vms[m][0] for m in self.matches], DETAIL_PROPS)
         for obj, props in details:
             self.matches[obj._moId].props = props
+        templates = [m for m in self.matches.values() if m.props.get("config.template")]
+        if templates:
+            raise VsphereError("These inputs match templates, not VMs: %s." % ", ".join(
+                "%s (%s)" % (m.props["name"], ", ".join(x["value"] for x in m.matched_by)) for m in templates))
         return sorted(self.matches.values(), key=lambda m: (m.node_name or m.props.get("name") or "", m.moid))
 
     def _match_kube_node(self, node):

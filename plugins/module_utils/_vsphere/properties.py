@@ -10,7 +10,9 @@ try:
 except ImportError:
     pass  # connection.require_pyvmomi() reports it
 
-PAGE_SIZE = 5000
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.fastread import retrieve_scalar
+
+PAGE_SIZE = 100000  # vCenter caps a page at what it likes; the continuation token covers the rest
 
 
 def _retrieve(client, filter_spec):
@@ -37,14 +39,23 @@ def _prop_specs(types, props):
     return specs
 
 
-def collect(client, types, props, root=None, recursive=True):
+def collect(client, types, props, root=None, recursive=True, scalar=False):
     """Properties of every object of the given managed types below root (default: the root folder).
 
     One ContainerView, one RetrievePropertiesEx (paged past PAGE_SIZE objects), one DestroyView.
+    scalar=True: the properties are strings, numbers, booleans or references, read on the fast path
+    (fastread); should one not be, the same request is made again through pyvmomi.
     """
     content = client.content
     view = content.viewManager.CreateContainerView(root or content.rootFolder, list(types), recursive)
     try:
+        if scalar:
+            spec = {t.__name__.split(".")[-1]: (props.get(t, []) if isinstance(props, dict) else props)
+                    for t in types}
+            try:
+                return retrieve_scalar(client, view, spec, PAGE_SIZE)
+            except ValueError:
+                pass
         traversal = vmodl.query.PropertyCollector.TraversalSpec(
             name="traverseView", path="view", skip=False, type=vim.view.ContainerView)
         obj_spec = vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -23,10 +24,15 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.results = {"plays": [{"tasks": []}], "stats": {}}
+        self.task_started = time.monotonic()
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self.task_started = time.monotonic()
 
     def _record(self, result, status):
         data = dict(result._result)
         data["_status"] = status
+        data["_seconds"] = round(time.monotonic() - self.task_started, 3)
         self.results["plays"][0]["tasks"].append(
             {"task": {"name": result._task.get_name()}, "hosts": {result._host.get_name(): data}})
 
