@@ -214,3 +214,18 @@ class NodeLookup:
             self.errors.append("Nodes %s and %s both match VM %s (%s): clones with the same BIOS UUID?"
                                % (match.kube_node["name"], node["name"], self.vms[match.moid]["name"], match.moid))
         return match
+
+
+def find_node(client, node, datacenter=None):
+    """The one VM of a node given as a name, a BIOS UUID in any form or a provider ID: (lookup, match)."""
+    if uuid_from_provider_id(node):
+        params = {"provider_ids": [node]}
+    elif normalize_uuid(node):
+        params = {"uuids": [node]}
+    else:
+        params = {"names": [node]}
+    lookup = NodeLookup(client, datacenter)
+    matches = lookup.run(params)
+    if not matches:
+        raise VsphereError("No VM found for node %s." % node)
+    return lookup, matches[0]

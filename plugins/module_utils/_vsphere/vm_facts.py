@@ -110,3 +110,17 @@ def zone_and_region(tree, host_moid, tags, zone_category, region_category):
         if zone and region:
             break
     return zone, region
+
+
+SCSI_UNITS = [u for u in range(16) if u != 7]  # unit 7 is the controller's own
+
+
+def free_pvscsi_slot(devices):
+    """(controller key, bus number, unit) of the first free unit on a ParaVirtual SCSI controller, or None."""
+    for c in controllers(devices):
+        if c["type"] != "pvscsi":
+            continue
+        free = [u for u in SCSI_UNITS if u not in c["units_in_use"]]
+        if free:
+            return c["key"], c["bus_number"], free[0]
+    return None

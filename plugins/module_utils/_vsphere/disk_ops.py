@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""VMDK and First Class Disk changes, submitted concurrently in bounded batches."""
+
+from __future__ import annotations
+
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import fault_message
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import kib, mib
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
+    TaskFailed,
+    wait_for_tasks,
+)
+
+try:
+    from pyVmomi import vim, vmodl
+except ImportError:
+    pass
+
+DISK_TYPES = {"thin": "thin", "zeroedthick": "preallocated", "eagerzeroedthick": "eagerZeroedThick"}
+FCD_PROVISIONING = {"thin": "thin", "zeroedthick": "lazyZeroedThick", "eagerzeroedthick": "eagerZeroedThick"}
+# The in-tree provider's scsicontrollertype values, as a VMDK descriptor records them.
+ADAPTER_TYPES = {"pvscsi": "lsiLogic", "lsiLogic": "lsiLogic", "lsiLogic-sas": "lsiLogic", "busLogic": "busLogic",
+                 "ide": "ide"}
+
+
+def run_tasks(client, jobs, concurrency=8):
+    """jobs: [(key, function returning a vim.Task)]. At most `concurrency` tasks run at once; every batch is
+    submitted before it is waited for. Returns {key: task result, or TaskFailed}."""
+    out = {}
+    for start in range(0, len(jobs), concurrency):
+        batch, keys = [], {}
+        for key, submit in jobs[start:start + concurrency]:
+            try:
+                task = submit()
+            except vmodl.MethodFault as e:
+                out[key] = TaskFailed(None, "%s: %s" % (type(e).__name__.split(".")[-1], fault_message(e)), e)
+                continue
+            batch.append(task)
+            keys[task._moId] = key
+        for moid, result in wait_for_tasks(client, batch).items():
+            out[keys[moid]] = result
+    return out
+
+
+def make_dirs(client, store, folders):
+    """Create datastore folders ([(Datastore, folder path)]) that do not exist."""
+    fm = client.content.fileManager
+    for ds, folder in sorted(set(folders), key=lambda x: (x[0].name, x[1])):
+        try:
+            fm.MakeDirectory(name="[%s] %s" % (ds.name, folder), datacenter=store.dc_obj,
+                             createParentDirectories=True)
+        except vim.fault.FileAlreadyExists:
+            pass
+
+
+def create_jobs(client, store, items):
+    """Jobs creating the disks: dict(disk, ds, size, disk_format, adapter_type, policy_id, first_class)."""
+    vdm, vsom = client.content.virtualDiskManager, client.content.vStorageObjectManager
+    jobs = []
+    for it in items:
+        disk, ds = it["disk"], it["ds"]
+        if it["first_class"] and it.get("policy_id"):
+            spec = vim.vslm.CreateSpec(
+                name=disk.name, capacityInMB=mib(it["size"]),
+                backingSpec=vim.vslm.CreateSpec.DiskFileBackingSpec(
+                    datastore=ds.obj, path=disk.path, provisioningType=FCD_PROVISIONING[it["disk_format"]]),
+                profile=[vim.vm.DefinedProfileSpec(profileId=it["policy_id"])])
+            jobs.append((disk, lambda s=spec: vsom.CreateDisk_Task(spec=s)))
+        else:
+            spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(
+                diskType=DISK_TYPES[it["disk_format"]], adapterType=ADAPTER_TYPES[it["adapter_type"]],
+                capacityKb=kib(it["size"]))
+            name = disk.with_datastore(ds.name)
+            jobs.append((disk, lambda n=name, s=spec: vdm.CreateVirtualDisk_Task(name=n, datacenter=store.dc_obj,
+                                                                                  spec=s)))
+    return jobs
+
+
+def extend_jobs(client, store, items):
+    """Jobs growing disks: dict(disk, ds, size, fcd_id)."""
+    vdm, vsom = client.content.virtualDiskManager, client.content.vStorageObjectManager
+    jobs = []
+    for it in items:
+        disk, ds = it["disk"], it["ds"]
+        if it.get("fcd_id"):
+            jobs.append((disk, lambda i=it: vsom.ExtendDisk_Task(id=vim.vslm.ID(id=i["fcd_id"]), datastore=i["ds"].obj,
+                                                               newCapacityInMB=mib(i["size"]))))
+        else:
+            jobs.append((disk, lambda n=disk.with_datastore(ds.name), i=it: vdm.ExtendVirtualDisk_Task(
+                name=n, datacenter=store.dc_obj, newCapacityKb=kib(i["size"]), eagerZero=False)))
+    return jobs
+
+
+def delete_jobs(client, store, items):
+    """Jobs deleting disks: dict(disk, ds, fcd_id). A First Class Disk is deleted through its catalog."""
+    vdm, vsom = client.content.virtualDiskManager, client.content.vStorageObjectManager
+    jobs = []
+    for it in items:
+        disk, ds = it["disk"], it["ds"]
+        if it.get("fcd_id"):
+            jobs.append((disk, lambda i=it: vsom.DeleteVStorageObject_Task(id=vim.vslm.ID(id=i["fcd_id"]),
+                                                                          datastore=i["ds"].obj)))
+        else:
+            jobs.append((disk, lambda n=disk.with_datastore(ds.name): vdm.DeleteVirtualDisk_Task(
+                name=n, datacenter=store.dc_obj)))
+    return jobs
+
+
+def register_fcds(client, store, items, workers=8):
+    """Register existing VMDKs as First Class Disks: {disk: fcd id, or TaskFailed}."""
+    vsom = client.content.vStorageObjectManager
+    params = client.params
+
+    def register(it):
+        disk, ds = it["disk"], it["ds"]
+        url = "https://%s:%s/folder/%s?%s" % (params["hostname"], params["port"], urllib.parse.quote(disk.path),
+                                              urllib.parse.urlencode({"dcPath": store.dc_path, "dsName": ds.name}))
+        try:
+            return disk, vsom.RegisterDisk(path=url, name=disk.name).config.id.id
+        except vmodl.MethodFault as e:
+            return disk, TaskFailed(None, "registering as a First Class Disk failed: %s" % fault_message(e), e)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(register, items))

@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The vmdk module's work: gather what is there, decide per disk, act on all disks together."""
+
+from __future__ import annotations
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
+    KubeClient,
+    KubernetesError,
+    require_kubernetes,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import pv_references
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human, kib, mib
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import (
+    policy_id,
+    storage_policies,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
+    TaskFailed,
+    wait_for_tasks,
+)
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass
+
+DISK_OPTIONS = ("path", "datastore", "name", "folder", "state", "size", "disk_format", "adapter_type",
+                "first_class", "storage_policy", "force")
+
+
+def disk_argument_spec():
+    return dict(
+        path=dict(type="str"),
+        datastore=dict(type="str"),
+        name=dict(type="str"),
+        folder=dict(type="str", default="kubevols"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        size=dict(type="str"),
+        disk_format=dict(type="str", choices=["thin", "zeroedthick", "eagerzeroedthick"], default="thin"),
+        adapter_type=dict(type="str", choices=["pvscsi", "lsiLogic", "lsiLogic-sas", "busLogic", "ide"],
+                          default="pvscsi"),
+        first_class=dict(type="bool", default=False),
+        storage_policy=dict(type="str"),
+        force=dict(type="bool", default=False),
+    )
+
+
+def kube_references(module):
+    """PV references of disks, read once (one LIST of PersistentVolumes)."""
+    require_kubernetes(module)
+    try:
+        kube = KubeClient(module.params["kubernetes"])
+        try:
+            return pv_references(kube.list("PersistentVolume"))
+        finally:
+            kube.close()
+    except KubernetesError as e:
+        module.fail_json(msg="Reading the PersistentVolumes failed, nothing was changed: %s" % e)
+
+
+def gather(client, datacenter, items):
+    """Resolve datastores and read what exists: folder listings, descriptors, FCD ids, attachments."""
+    tree = InventoryTree(client)
+    store = DiskStore(client, tree, tree.datacenter(datacenter))
+    for it in items:
+        it["ds"] = store.datastore(it["disk"].datastore)
+    listing = store.list_folders((it["ds"].moid, it["disk"].folder) for it in items)
+    for it in items:
+        files = listing[(it["ds"].moid, it["disk"].folder)]
+        it["exists"] = files is not None and it["disk"].path.rsplit("/", 1)[-1] in files
+    existing = [it for it in items if it["exists"]]
+    facts = store.descriptors([(it["disk"], it["ds"]) for it in existing]) if existing else {}
+    fcd_stores = {it["ds"].moid: it["ds"] for it in items if it["exists"] or it["first_class"]}
+    fcds = {}
+    for ds in fcd_stores.values():
+        fcds.update(store.fcds(ds))
+    attachments = store.attachments()
+    policies = storage_policies(client) if any(it["storage_policy"] for it in items) else None
+    for it in items:
+        key = it["disk"].with_datastore(it["ds"].name)
+        it["facts"] = facts.get(it["disk"], {})
+        fcd = fcds.get(key)
+        it["fcd_id"] = fcd["id"] if fcd else None
+        it["attached"] = attachments.get(key, [])
+        if it["storage_policy"] and it["state"] == "present" and not it["exists"]:
+            it["policy_id"] = policy_id(client, it["storage_policy"], policies)
+    return store
+
+
+def _state(it):
+    if not it["exists"]:
+        return "absent"
+    return "present, %s%s" % (human(it["facts"].get("capacity_bytes") or 0),
+                              ", first class disk %s" % it["fcd_id"] if it["fcd_id"] else "")
+
+
+def plan_disk(it, store, refs):
+    """Sets it['actions'], it['error'], before/after and the result entry."""
+    disk, ds = it["disk"], it["ds"]
+    actions, error = [], None
+    capacity = it["facts"].get("capacity_bytes")
+    users = sorted({a["vm"] for a in it["attached"]})
+    key = ("path", ds.name, disk.path)
+    pvs = (refs or {}).get(key, []) + ((refs or {}).get(("fcd", it["fcd_id"]), []) if it["fcd_id"] else [])
+    if it["state"] == "present":
+        if not it["exists"]:
+            if not it["size"]:
+                error = "%s does not exist: give size to create it." % disk
+            else:
+                actions.append("created")
+                if it["first_class"]:
+                    actions.append("registered")
+        else:
+            if it["size"] and capacity is not None:
+                wanted = mib(it["size"]) * 1024 * 1024 if it["fcd_id"] else kib(it["size"]) * 1024
+                if wanted < capacity:
+                    error = "%s is %s: it cannot shrink to %s (disks only grow)." % (disk, human(capacity),
+                                                                                   human(it["size"]))
+                elif wanted > capacity:
+                    actions.append("grown")
+            if it["first_class"] and not it["fcd_id"]:
+                actions.append("registered")
+    elif it["exists"]:
+        if users and not it["force"]:
+            error = "%s is attached to %s: detach it first, or set force: true to detach and delete it." % (
+                disk, ", ".join(users))
+        elif pvs and not it["force"]:
+            error = "%s is referenced by PersistentVolume %s: delete the PV first, or set force: true." % (
+                disk, ", ".join("%s (claim %s)" % (p["name"], p["claim"]) if p["claim"] else p["name"]
+                                for p in pvs))
+        else:
+            actions.append("deleted")
+    it["actions"], it["error"] = actions, error
+    it["action"] = "+".join(actions) or "none"
+    it["before"] = _state(it)
+    after_capacity = (kib(it["size"]) * 1024 if it["size"] else capacity) if "created" in actions or "grown" in \
+        actions else capacity
+    it["after"] = "absent" if "deleted" in actions else ("present, %s%s" % (
+        human(after_capacity or 0), ", first class disk" if it["first_class"] or it["fcd_id"] else "")
+        if actions else it["before"])
+    it["result"] = dict(
+        path=str(disk), datastore=ds.name, datastore_url=ds.url, uuid=it["facts"].get("uuid"),
+        capacity_bytes=None if "deleted" in actions else after_capacity,
+        disk_format=it["facts"].get("disk_format") or (it["disk_format"] if "created" in actions else None),
+        fcd_id=it["fcd_id"], attached_to=[] if "deleted" in actions else users,
+        referenced_by=[p["name"] for p in pvs], action=it["action"], changed=bool(actions),
+        exists=it["exists"] if not actions else "deleted" not in actions)
+
+
+def apply_changes(client, store, items, concurrency):
+    """Create, grow, register, detach and delete, each kind submitted together. Returns {disk: error}."""
+    failures = {}
+
+    def record(results, what):
+        ok = []
+        for disk, result in results.items():
+            if isinstance(result, TaskFailed):
+                failures[str(disk)] = "%s failed: %s" % (what, result)
+            else:
+                ok.append(disk)
+        return ok
+
+    by_disk = {it["disk"]: it for it in items}
+    creates = [it for it in items if "created" in it["actions"]]
+    if creates:
+        disk_ops.make_dirs(client, store, [(it["ds"], it["disk"].folder) for it in creates])
+        results = disk_ops.run_tasks(client, disk_ops.create_jobs(client, store, creates), concurrency)
+        for disk in record(results, "creating"):
+            result = results[disk]
+            if isinstance(result, vim.vslm.VStorageObject):  # created as a First Class Disk with its policy
+                by_disk[disk]["fcd_id"] = by_disk[disk]["result"]["fcd_id"] = result.config.id.id
+    grows = [it for it in items if "grown" in it["actions"]]
+    if grows:
+        record(disk_ops.run_tasks(client, disk_ops.extend_jobs(client, store, grows), concurrency), "growing")
+    registers = [it for it in items if "registered" in it["actions"] and not it["fcd_id"]
+                 and str(it["disk"]) not in failures]
+    if registers:
+        for disk, fcd in disk_ops.register_fcds(client, store, registers).items():
+            if isinstance(fcd, TaskFailed):
+                failures[str(disk)] = str(fcd)
+            else:
+                by_disk[disk]["result"]["fcd_id"] = fcd
+    deletes = [it for it in items if "deleted" in it["actions"]]
+    _detach_forced(client, deletes, failures)
+    deletes = [it for it in deletes if str(it["disk"]) not in failures]
+    if deletes:
+        record(disk_ops.run_tasks(client, disk_ops.delete_jobs(client, store, deletes), concurrency), "deleting")
+    _read_back(store, [it for it in items if it["actions"] and "deleted" not in it["actions"]
+                       and str(it["disk"]) not in failures])
+    return failures
+
+
+def _detach_forced(client, deletes, failures):
+    """force: detach from every VM (keeping the file) before deleting; one reconfiguration per VM."""
+    per_vm = {}
+    for it in deletes:
+        for a in it["attached"]:
+            per_vm.setdefault(a["moid"], (a["obj"], []))[1].append((it, a))
+    tasks, owners = [], {}
+    for vm, entries in per_vm.values():
+        changes = [vim.vm.device.VirtualDeviceSpec(operation="remove", device=vim.vm.device.VirtualDisk(
+            key=a["key"], controllerKey=a["controller_key"], unitNumber=a["unit"])) for _, a in entries]
+        task = vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=changes))
+        tasks.append(task)
+        owners[task._moId] = entries
+    for moid, result in wait_for_tasks(client, tasks).items():
+        if isinstance(result, TaskFailed):
+            for it, a in owners[moid]:
+                failures[str(it["disk"])] = "detaching from %s failed: %s" % (a["vm"], result)
+
+
+def _read_back(store, changed):
+    """Capacity and uuid of the disks created or grown, from vCenter (not from what was asked)."""
+    if not changed:
+        return
+    for disk, facts in store.descriptors([(it["disk"], it["ds"]) for it in changed]).items():
+        for it in changed:
+            if it["disk"] == disk:
+                it["result"]["capacity_bytes"] = facts["capacity_bytes"]
+                it["result"]["uuid"] = facts.get("uuid") or it["result"]["uuid"]

@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vmdk
+short_description: Create, grow and delete VMDKs and First Class Disks for Kubernetes volumes, many per task
+version_added: 0.1.0
+description:
+  - Owns the lifecycle of the VMDK files that back Kubernetes volumes on vSAN, VMFS and NFS datastores, also
+    inside datastore clusters and datastore folders.
+  - Many disks in one task (O(disks)) are created, grown or deleted with their vSphere tasks submitted together,
+    O(concurrency) at a time.
+  - Never loses data - a disk is only grown, never shrunk; a disk attached to a VM or referenced by a
+    PersistentVolume is not deleted without O(force).
+author:
+  - vsphere_k8s developers (@vsphere-k8s)
+options:
+  path:
+    description:
+      - The disk in datastore notation, V([ds] kubevols/pg-0.vmdk). A datastore in a datastore cluster or a
+        datastore folder may be written V([DatastoreCluster/ds] kubevols/pg-0.vmdk), as the in-tree provider does.
+      - Or give O(datastore) and O(name).
+    type: str
+  datastore:
+    description:
+      - The datastore, by name, V(DatastoreCluster/name), V(folder/name) or inventory path.
+    type: str
+  name:
+    description:
+      - The disk's file name (V(.vmdk) is added when missing), in O(folder).
+    type: str
+  folder:
+    description:
+      - The datastore folder of a disk given by O(name); created when missing.
+    type: str
+    default: kubevols
+  state:
+    description:
+      - V(present) creates the disk, or grows it to O(size); V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  size:
+    description:
+      - The capacity, V(10Gi), V(500Mi), V(20GB) or a number of bytes. Needed to create a disk.
+      - A disk is only ever grown; a smaller size than the disk has is an error that changes nothing.
+    type: str
+  disk_format:
+    description:
+      - The provisioning of a new disk (the in-tree StorageClass C(diskformat)).
+    type: str
+    choices: [thin, zeroedthick, eagerzeroedthick]
+    default: thin
+  adapter_type:
+    description:
+      - The adapter type recorded in a new disk (the in-tree C(scsicontrollertype) values).
+    type: str
+    choices: [pvscsi, lsiLogic, lsiLogic-sas, busLogic, ide]
+    default: pvscsi
+  first_class:
+    description:
+      - Make the disk a First Class Disk (created as one, or an existing VMDK registered as one) and return its
+        RV(disks[].fcd_id), which a CSI PersistentVolume names as its C(volumeHandle).
+    type: bool
+    default: false
+  storage_policy:
+    description:
+      - An SPBM storage policy name applied when the disk is created. Needs O(first_class=true) - a plain VMDK
+        gets its policy when it is attached to a VM. An unknown policy is an error that lists the existing ones.
+    type: str
+  force:
+    description:
+      - Delete a disk even when it is attached to a VM or referenced by a PersistentVolume.
+    type: bool
+    default: false
+  disks:
+    description:
+      - Many disks in one task. Each item takes O(path), O(datastore), O(name), O(folder), O(state), O(size),
+        O(disk_format), O(adapter_type), O(first_class), O(storage_policy) and O(force); the task's own values of
+        these options are the defaults of every item.
+    type: list
+    elements: dict
+  datacenter:
+    description:
+      - The datacenter of the datastores. Needed only when vCenter has several.
+    type: str
+  concurrency:
+    description:
+      - How many vSphere tasks run at once.
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.vsphere
+  - vsphere_k8s.cloud_provider.kubernetes.NESTED
+notes:
+  - With the O(kubernetes) option set (an empty dictionary uses the E(K8S_AUTH_*) environment), a disk that a
+    PersistentVolume references (in-tree C(volumePath) or CSI C(volumeHandle)) is not deleted without O(force).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: A 20 GiB disk for a PostgreSQL volume, in a datastore cluster
+  vsphere_k8s.cloud_provider.vmdk:
+    path: "[DatastoreCluster/LocalDS_2] kubevols/pg-0.vmdk"
+    size: 20Gi
+
+- name: Fifty disks in one task, as First Class Disks for CSI
+  vsphere_k8s.cloud_provider.vmdk:
+    datastore: LocalDS_0
+    size: 10Gi
+    first_class: true
+    disks: "{{ range(50) | map('string') | map('regex_replace', '^', 'data-') | map('community.general.dict_kv', 'name') }}"
+
+- name: Delete a disk unless a VM or a PersistentVolume still uses it
+  vsphere_k8s.cloud_provider.vmdk:
+    path: "[LocalDS_0] kubevols/old.vmdk"
+    state: absent
+    kubernetes: {}
+"""
+
+RETURN = r"""
+disks:
+  description: One entry per disk, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path: {description: "The disk as given, in datastore notation.", type: str, sample: "[LocalDS_0] kubevols/pg-0.vmdk"}
+    datastore: {description: "The datastore's own name.", type: str}
+    datastore_url: {description: "The datastore URL, as the CSI datastoreurl parameter takes it.", type: str,
+                    sample: "ds:///vmfs/volumes/5f1e.../"}
+    uuid: {description: "The disk UUID, when vCenter records one.", type: str}
+    capacity_bytes: {description: "The capacity after the task.", type: int}
+    disk_format: {description: "thin, zeroedthick or eagerzeroedthick, when known.", type: str}
+    fcd_id: {description: "The First Class Disk id, when it is one.", type: str}
+    attached_to: {description: "The VMs the disk is attached to.", type: list, elements: str}
+    referenced_by: {description: "PersistentVolumes naming the disk (with the kubernetes option).", type: list, elements: str}
+    action: {description: "created, grown, registered, deleted or none.", type: str}
+    changed: {description: "Whether the disk was (or in check mode would be) changed.", type: bool}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
+    vsphere_argument_spec,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    VsphereError,
+    vsphere_client,
+    vsphere_errors,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import (
+    DiskSpecError,
+    parse_disk,
+    parse_size,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import (
+    DISK_OPTIONS,
+    apply_changes,
+    disk_argument_spec,
+    gather,
+    kube_references,
+    plan_disk,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
+    kubernetes_argument_spec,
+)
+
+
+def items_from(params):
+    """The disks asked for, validated before any request: (items, errors)."""
+    base = {k: params[k] for k in DISK_OPTIONS}
+    raw = [dict(base, **{k: v for k, v in d.items() if v is not None}) for d in params["disks"]] \
+        if params["disks"] else [base]
+    items, errors = [], []
+    for i, d in enumerate(raw):
+        where = "disks[%d]" % i if params["disks"] else "the disk"
+        unknown = sorted(set(d) - set(DISK_OPTIONS))
+        if unknown:
+            errors.append("%s: unknown keys %s" % (where, ", ".join(unknown)))
+            continue
+        try:
+            disk = parse_disk(d["path"], d["datastore"], d["name"], d["folder"])
+            size = parse_size(d["size"])
+        except DiskSpecError as e:
+            errors.append("%s: %s" % (where, e))
+            continue
+        if d["state"] == "present" and d["storage_policy"] and not d["first_class"]:
+            errors.append("%s: storage_policy needs first_class: true (a plain VMDK takes its policy when it is "
+                          "attached to a VM)." % disk)
+            continue
+        items.append(dict(d, disk=disk, size=size))
+    seen = {}
+    for it in items:
+        if str(it["disk"]) in seen:
+            errors.append("%s is given twice." % it["disk"])
+        seen[str(it["disk"])] = True
+    return items, errors
+
+
+def main():
+    spec = vsphere_argument_spec(**disk_argument_spec())
+    spec.update(
+        disks=dict(type="list", elements="dict"),
+        datacenter=dict(type="str"),
+        concurrency=dict(type="int", default=8),
+        kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    items, errors = items_from(module.params)
+    if errors:
+        module.fail_json(msg="Invalid disks, nothing was changed: %s" % "; ".join(errors))
+    refs = kube_references(module) if module.params["kubernetes"] is not None and any(
+        it["state"] == "absent" for it in items) else None
+    client = vsphere_client(module)
+    with vsphere_errors(module, client, "managing disks"):
+        store = gather(client, module.params["datacenter"], items)
+        for it in items:
+            plan_disk(it, store, refs)
+        problems = [it["error"] for it in items if it.get("error")]
+        if problems:
+            raise VsphereError("Nothing was changed: %s" % " ".join(problems))
+        changed = any(it["action"] != "none" for it in items)
+        failures = {}
+        if changed and not module.check_mode:
+            failures = apply_changes(client, store, items, module.params["concurrency"])
+    results = [it["result"] for it in items]
+    out = dict(changed=changed, disks=results)
+    if module._diff:
+        out["diff"] = dict(before="\n".join("%s: %s" % (it["disk"], it["before"]) for it in items
+                                            if it["action"] != "none") + "\n",
+                           after="\n".join("%s: %s" % (it["disk"], it["after"]) for it in items
+                                           if it["action"] != "none") + "\n")
+    if failures:
+        module.fail_json(msg="Some disks failed: %s" % "; ".join("%s: %s" % kv for kv in sorted(failures.items())),
+                         **out)
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()
