@@ -16,7 +16,7 @@ TRACE = os.environ["LAB_VCSIM_TRACE"]
 
 def trace_count():
     with open(TRACE, "rb") as f:
-        return sum(1 for _ in f)
+        return sum(1 for _line in f)
 
 
 def trace_since(n):

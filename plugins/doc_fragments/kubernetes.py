@@ -61,7 +61,7 @@ requirements:
 """
 
 
-def _nested(doc):
+def _nested(doc, default="    default: {}\n"):
     """The same options as suboptions of one 'kubernetes' dict option, for modules that also talk to vSphere
     (whose hostname and validate_certs would clash with the flat names)."""
     head, options = doc.split("options:\n", 1)
@@ -71,7 +71,9 @@ def _nested(doc):
     return (head + "options:\n  kubernetes:\n    description:\n"
             "      - How to reach the Kubernetes API server. The keys are those of the kubernetes.core modules,\n"
             "        with the same E(K8S_AUTH_*) environment fallbacks.\n"
-            "    type: dict\n    default: {}\n    suboptions:\n" + indented + "requirements:\n" + tail)
+            "    type: dict\n" + default + "    suboptions:\n" + indented + "requirements:\n" + tail)
 
 
 ModuleDocFragment.NESTED = _nested(ModuleDocFragment.DOCUMENTATION)
+# Off unless given: V({}) takes the environment.
+ModuleDocFragment.NESTED_OPTIONAL = _nested(ModuleDocFragment.DOCUMENTATION, default="")

@@ -96,7 +96,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vsphere_k8s.cloud_provider.vsphere
-  - vsphere_k8s.cloud_provider.kubernetes.NESTED
+  - vsphere_k8s.cloud_provider.kubernetes.NESTED_OPTIONAL
 notes:
   - With the O(kubernetes) option set (an empty dictionary uses the E(K8S_AUTH_*) environment), a disk that a
     PersistentVolume references (in-tree C(volumePath) or CSI C(volumeHandle)) is not deleted without O(force).

@@ -41,7 +41,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vsphere_k8s.cloud_provider.vsphere
-  - vsphere_k8s.cloud_provider.kubernetes.NESTED
+  - vsphere_k8s.cloud_provider.kubernetes.NESTED_OPTIONAL
 notes:
   - The O(kubernetes) option is off by default; V({}) takes the E(K8S_AUTH_*) environment.
 attributes:
@@ -145,7 +145,7 @@ def main():
             for ds, d in targets:
                 files = listing[(ds.moid, d.folder)] or {}
                 (found if d.path.rsplit("/", 1)[-1] in files else missing).append((ds, d))
-            missing = [str(d) for _, d in missing]
+            missing = [str(d) for _ds, d in missing]
         else:
             for (ds_moid, folder), files in listing.items():
                 ds = store.datastores[ds_moid]
@@ -153,7 +153,7 @@ def main():
                     found.append((ds, DiskName(ds.name, "%s/%s" % (folder, name) if folder else name)))
         facts = store.descriptors([(d, ds) for ds, d in found]) if found else {}
         fcds = {}
-        for ds in {ds.moid: ds for ds, _ in found}.values():
+        for ds in {ds.moid: ds for ds, _disk in found}.values():
             fcds.update(store.fcds(ds))
         attachments = store.attachments()
     disks = []

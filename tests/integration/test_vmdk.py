@@ -27,8 +27,8 @@ def capacity(vsphere, ds_name, path):
     import ssl
     import urllib.request
     ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
-    url = "https://%s:%s/folder/%s?dcPath=DC0&dsName=%s" % (os.environ["VMWARE_HOST"], os.environ["VMWARE_PORT"],
-                                                           path, ds_name)
+    url = "https://%s:%s/folder/%s?dcPath=DC0&dsName=%s" % (
+        os.environ["VMWARE_HOST"], os.environ["VMWARE_PORT"], path, ds_name)
     req = urllib.request.Request(url, headers={"Cookie": vsphere._stub.cookie})
     text = urllib.request.urlopen(req, context=ctx).read().decode()
     return sum(int(line.split()[1]) * 512 for line in text.splitlines() if line.startswith("RW "))
@@ -205,8 +205,7 @@ def test_force_delete_detaches_first(playbook, vsphere, name):
                 and d.backing.fileName == path]
 
 
-def test_attach_is_idempotent_allocates_units_and_moves_a_stuck_disk_only_with_force(playbook, vsphere, name,
-                                                                                      vcsim_trace):
+def test_attach_is_idempotent_allocates_units_and_moves_a_stuck_disk_only_with_force(playbook, name, vcsim_trace):
     paths = ["[LocalDS_0] kubevols/%s-%d.vmdk" % (name, i) for i in range(2)]
     playbook([{"name": "create", "vsphere_k8s.cloud_provider.vmdk": {
         "size": "32Mi", "disks": [{"path": p} for p in paths]}}])

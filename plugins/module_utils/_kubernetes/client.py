@@ -32,6 +32,7 @@ def _import():
         kubernetes, urllib3 = _kubernetes, _urllib3
     return None
 
+
 FIELD_MANAGER = "vsphere-k8s"
 
 # kind -> (API group/version path, plural, namespaced)

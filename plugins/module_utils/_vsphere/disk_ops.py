@@ -75,8 +75,8 @@ def create_jobs(client, store, items):
                 diskType=DISK_TYPES[it["disk_format"]], adapterType=ADAPTER_TYPES[it["adapter_type"]],
                 capacityKb=kib(it["size"]))
             name = disk.with_datastore(ds.name)
-            jobs.append((disk, lambda n=name, s=spec: vdm.CreateVirtualDisk_Task(name=n, datacenter=store.dc_obj,
-                                                                                  spec=s)))
+            jobs.append((disk, lambda n=name, s=spec: vdm.CreateVirtualDisk_Task(
+                name=n, datacenter=store.dc_obj, spec=s)))
     return jobs
 
 
@@ -87,8 +87,8 @@ def extend_jobs(client, store, items):
     for it in items:
         disk, ds = it["disk"], it["ds"]
         if it.get("fcd_id"):
-            jobs.append((disk, lambda i=it: vsom.ExtendDisk_Task(id=vim.vslm.ID(id=i["fcd_id"]), datastore=i["ds"].obj,
-                                                               newCapacityInMB=mib(i["size"]))))
+            jobs.append((disk, lambda i=it: vsom.ExtendDisk_Task(
+                id=vim.vslm.ID(id=i["fcd_id"]), datastore=i["ds"].obj, newCapacityInMB=mib(i["size"]))))
         else:
             jobs.append((disk, lambda n=disk.with_datastore(ds.name), i=it: vdm.ExtendVirtualDisk_Task(
                 name=n, datacenter=store.dc_obj, newCapacityKb=kib(i["size"]), eagerZero=False)))
@@ -102,8 +102,8 @@ def delete_jobs(client, store, items):
     for it in items:
         disk, ds = it["disk"], it["ds"]
         if it.get("fcd_id"):
-            jobs.append((disk, lambda i=it: vsom.DeleteVStorageObject_Task(id=vim.vslm.ID(id=i["fcd_id"]),
-                                                                          datastore=i["ds"].obj)))
+            jobs.append((disk, lambda i=it: vsom.DeleteVStorageObject_Task(
+                id=vim.vslm.ID(id=i["fcd_id"]), datastore=i["ds"].obj)))
         else:
             jobs.append((disk, lambda n=disk.with_datastore(ds.name): vdm.DeleteVirtualDisk_Task(
                 name=n, datacenter=store.dc_obj)))

@@ -48,7 +48,7 @@ def parse_descriptor(text):
     elif create_type and create_type.group(1) == "eagerZeroedThick":
         fmt = "eagerzeroedthick"
     uuid = ddb.get("uuid")
-    return dict(capacity_bytes=sum(int(n) * 512 for _, n in _EXTENT.findall(text)),
+    return dict(capacity_bytes=sum(int(n) * 512 for _access, n in _EXTENT.findall(text)),
                 uuid=normalize_uuid(uuid) or uuid,
                 disk_format=fmt, adapter_type=ddb.get("adapterType"))
 

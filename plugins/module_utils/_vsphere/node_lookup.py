@@ -112,7 +112,7 @@ class NodeLookup:
     def _ambiguity_errors(self):
         """Messages for inputs matching several VMs, with each VM's folder (one more retrieval, on this error
         path only)."""
-        moids = sorted({m for _, _, ms in self.ambiguous for m in ms})
+        moids = sorted({m for _kind, _value, ms in self.ambiguous for m in ms})
         parents = {o._moId: p.get("parent") for o, p in
                    collect_objects(self.client, [self.tree.vms[m][0] for m in moids], ["parent"])}
         out = []

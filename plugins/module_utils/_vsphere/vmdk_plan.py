@@ -119,8 +119,8 @@ def plan_disk(it, store, refs):
             if it["size"] and capacity is not None:
                 wanted = mib(it["size"]) * 1024 * 1024 if it["fcd_id"] else kib(it["size"]) * 1024
                 if wanted < capacity:
-                    error = "%s is %s: it cannot shrink to %s (disks only grow)." % (disk, human(capacity),
-                                                                                   human(it["size"]))
+                    error = "%s is %s: it cannot shrink to %s (disks only grow)." % (
+                        disk, human(capacity), human(it["size"]))
                 elif wanted > capacity:
                     actions.append("grown")
             if it["first_class"] and not it["fcd_id"]:
@@ -204,7 +204,7 @@ def _detach_forced(client, deletes, failures):
     tasks, owners = [], {}
     for vm, entries in per_vm.values():
         changes = [vim.vm.device.VirtualDeviceSpec(operation="remove", device=vim.vm.device.VirtualDisk(
-            key=a["key"], controllerKey=a["controller_key"], unitNumber=a["unit"])) for _, a in entries]
+            key=a["key"], controllerKey=a["controller_key"], unitNumber=a["unit"])) for _it, a in entries]
         task = vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=changes))
         tasks.append(task)
         owners[task._moId] = entries
