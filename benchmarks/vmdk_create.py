@@ -3,7 +3,7 @@
 import sys
 import uuid
 
-from _harness import OURS_BIN, PEERS_BIN, peer_connection, run_playbook, table
+from _harness import OURS_BIN, PEERS_BIN, peer_connection, run_playbook, table, trace_count, trace_since
 
 rows = []
 for attempt in (1, 2):
@@ -14,12 +14,16 @@ for attempt in (1, 2):
     rows.append(("ours: vmdk, 50 first class disks in one task (run %d)" % attempt,) + ours)
     if ours[3] != 0:
         sys.exit("our run failed")
+    mark = trace_count()
     peer = run_playbook(PEERS_BIN, [{"name": "create", "community.vmware.vmware_first_class_disk": dict(
-        peer_connection(), datacenter_name="DC0", datastore_name="LocalDS_1", disk_name="peer-%s-{{ item }}" % tag,
-        size="64mb", state="present"), "loop": list(range(50))}])
+        peer_connection(), datastore_name="LocalDS_1", disk_name="peer-%s-{{ item }}" % tag,
+        size="64MB", state="present"), "loop": list(range(50)), "ignore_errors": True}])
+    # community.vmware reads the whole TaskInfo of CreateDisk_Task, whose entity (the VStorageObjectManager)
+    # pyvmomi refuses to deserialize: each item is reported failed after vCenter created its disk. Its time is
+    # kept, as a lower bound of what a successful run would take.
     rows.append(("peer: vmware_first_class_disk x50 (run %d)" % attempt,) + peer)
-    if peer[3] != 0:
-        sys.exit("peer run failed")
+    created = sum(1 for e in trace_since(mark) if e.get("method") == "CreateDisk_Task")
+    print("peer run %d: %d CreateDisk_Task calls reached vCenter" % (attempt, created))
 table(rows)
 for col, what in ((1, "task time"), (5, "whole ansible-playbook run")):
     best_ours = min(r[col] for r in rows if r[0].startswith("ours"))

@@ -75,7 +75,7 @@ def gather(client, datacenter, items):
         it["exists"] = files is not None and it["disk"].path.rsplit("/", 1)[-1] in files
     existing = [it for it in items if it["exists"]]
     facts = store.descriptors([(it["disk"], it["ds"]) for it in existing]) if existing else {}
-    fcd_stores = {it["ds"].moid: it["ds"] for it in items if it["exists"] or it["first_class"]}
+    fcd_stores = {it["ds"].moid: it["ds"] for it in existing}  # a disk not there yet is no First Class Disk
     fcds = {}
     for ds in fcd_stores.values():
         fcds.update(store.fcds(ds))
