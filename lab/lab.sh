@@ -112,9 +112,9 @@ wait_for() { # name seconds test-command...
 }
 
 pki() {
-    local d="$LAB/pki"
-    [ -f "$d/.complete" ] && return 0
-    mkdir -p "$d"
+    local d="$LAB/pki" version=2
+    [ "$(cat "$d/.complete" 2>/dev/null)" = "$version" ] && return 0
+    rm -rf "$d" && mkdir -p "$d"
     (
         cd "$d"
         # Python 3.13 verifies strictly (RFC 5280): key usage and key identifiers must be there.
@@ -128,7 +128,9 @@ pki() {
             -extfile server.ext -out server.crt 2>/dev/null
         printf '%s\n' "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature,keyEncipherment" \
             "authorityKeyIdentifier=keyid" >client.ext
-        for who in "admin:/O=system:masters/CN=lab-admin" "controller-manager:/CN=system:kube-controller-manager"; do
+        # The lab's controller-manager runs every controller under its own name, so it needs more than the
+        # default system:kube-controller-manager role: it is a cluster admin here.
+        for who in "admin:/O=system:masters/CN=lab-admin" "controller-manager:/O=system:masters/CN=system:kube-controller-manager"; do
             openssl req -newkey rsa:2048 -nodes -subj "${who#*:}" -keyout "${who%%:*}.key" -out "${who%%:*}.csr" 2>/dev/null
             openssl x509 -req -in "${who%%:*}.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
                 -extfile client.ext -out "${who%%:*}.crt" 2>/dev/null
@@ -137,7 +139,7 @@ pki() {
         openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
         chmod 600 ./*.key
     )
-    touch "$d/.complete"
+    echo "$version" >"$d/.complete"
 }
 
 kubeconfig() { # file user

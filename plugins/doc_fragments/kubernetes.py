@@ -61,19 +61,20 @@ requirements:
 """
 
 
-def _nested(doc, default="    default: {}\n"):
-    """The same options as suboptions of one 'kubernetes' dict option, for modules that also talk to vSphere
-    (whose hostname and validate_certs would clash with the flat names)."""
+def nest(doc, option, description, default=""):
+    """The options of a fragment as suboptions of one dict option, for modules that talk to both backends
+    (whose host and validate_certs options would clash under the flat names)."""
     head, options = doc.split("options:\n", 1)
     body, tail = options.split("requirements:\n", 1)
-    body = body.replace("O(", "O(kubernetes.")
+    body = body.replace("O(", "O(%s." % option)
     indented = "".join("    " + line if line.strip() else line for line in body.splitlines(True))
-    return (head + "options:\n  kubernetes:\n    description:\n"
-            "      - How to reach the Kubernetes API server. The keys are those of the kubernetes.core modules,\n"
-            "        with the same E(K8S_AUTH_*) environment fallbacks.\n"
-            "    type: dict\n" + default + "    suboptions:\n" + indented + "requirements:\n" + tail)
+    described = "".join("      - %s\n" % line for line in description)
+    return (head + "options:\n  %s:\n    description:\n" % option + described + "    type: dict\n" + default
+            + "    suboptions:\n" + indented + "requirements:\n" + tail)
 
 
-ModuleDocFragment.NESTED = _nested(ModuleDocFragment.DOCUMENTATION)
+_WHAT = ["How to reach the Kubernetes API server. The keys are those of the kubernetes.core modules, with the",
+         "same E(K8S_AUTH_*) environment fallbacks."]
+ModuleDocFragment.NESTED = nest(ModuleDocFragment.DOCUMENTATION, "kubernetes", _WHAT, "    default: {}\n")
 # Off unless given: V({}) takes the environment.
-ModuleDocFragment.NESTED_OPTIONAL = _nested(ModuleDocFragment.DOCUMENTATION, default="")
+ModuleDocFragment.NESTED_OPTIONAL = nest(ModuleDocFragment.DOCUMENTATION, "kubernetes", _WHAT)

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.doc_fragments.kubernetes import nest
+
 
 class ModuleDocFragment:
     # Matches plugins/module_utils/_vsphere/argument_spec.py: vsphere_argument_spec().
@@ -67,3 +69,9 @@ options:
 requirements:
   - pyvmomi >= 8.0.1.0
 """
+
+
+ModuleDocFragment.NESTED = nest(ModuleDocFragment.DOCUMENTATION, "vcenter", [
+    "How to reach vCenter, to check the objects against it. The keys are those of the vSphere modules of this",
+    "collection, with the same E(VMWARE_*) environment fallbacks; V({}) takes them all from the environment.",
+    "Without it nothing is checked against vSphere."])

@@ -25,14 +25,31 @@ def normalize(obj):
     return out
 
 
-def ensure(kube, desired, check_mode=False):
-    """Apply desired when the dry run differs from what is there.
+_UNREAD = object()
 
-    Returns dict(changed, before, after): before/after normalized, for diff mode. In check mode and when
-    nothing changes, the only requests are a GET and a dry-run PATCH: nothing is written.
+
+def contains(live, desired):
+    """Whether every field of desired has its value in live (lists item by item)."""
+    if isinstance(desired, dict):
+        return isinstance(live, dict) and all(contains(live.get(k), v) for k, v in desired.items())
+    if isinstance(desired, list):
+        return isinstance(live, list) and len(live) == len(desired) and all(
+            contains(a, b) for a, b in zip(live, desired))
+    return live == desired
+
+
+def ensure(kube, desired, check_mode=False, current=_UNREAD):
+    """Apply desired when it would change what is there.
+
+    current: the live object when the caller has it already (from a LIST), None when it does not exist.
+    An object that already holds every desired value costs no request; otherwise a server-side dry run
+    decides, so defaults the server adds never count as changes. In check mode nothing is written.
+    Returns dict(changed, before, after, object): before/after normalized, for diff mode.
     """
     md = desired["metadata"]
-    before = kube.get(desired["kind"], md["name"], md.get("namespace"))
+    before = kube.get(desired["kind"], md["name"], md.get("namespace")) if current is _UNREAD else current
+    if before is not None and contains(before, desired):
+        return dict(changed=False, before=normalize(before), after=normalize(before), object=before)
     preview = kube.apply(desired, dry_run=True)
     changed = normalize(before) != normalize(preview)
     after = preview

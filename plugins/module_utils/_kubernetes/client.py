@@ -245,7 +245,12 @@ class KubeClient:
             query["labelSelector"] = label_selector
         if field_selector:
             query["fieldSelector"] = field_selector
-        return self.request("GET", path, query=query).get("items", [])
+        data = self.request("GET", path, query=query)
+        kind_of_items = (data.get("kind") or "")[:-len("List")] or kind
+        for item in data.get("items", []):  # a LIST leaves them out of each item
+            item.setdefault("apiVersion", data.get("apiVersion"))
+            item.setdefault("kind", kind_of_items)
+        return data.get("items", [])
 
     def apply(self, obj, dry_run=False, force=True):
         """Server-side apply (field manager vsphere-k8s); with dry_run nothing is persisted."""
@@ -258,6 +263,14 @@ class KubeClient:
         return self.request("PATCH", self.path(obj["kind"], md["name"], md.get("namespace")), body=obj,
                             query=query, content_type="application/apply-patch+yaml",
                             what="%s %s" % (obj["kind"], md["name"]))
+
+    def merge_patch(self, kind, name, patch, namespace=None, dry_run=False):
+        """A JSON merge patch (null removes a key), e.g. to drop an annotation another manager set."""
+        query = {"fieldManager": FIELD_MANAGER}
+        if dry_run:
+            query["dryRun"] = "All"
+        return self.request("PATCH", self.path(kind, name, namespace), body=patch, query=query,
+                            content_type="application/merge-patch+json", what="%s %s" % (kind, name))
 
     def delete(self, kind, name, namespace=None, dry_run=False):
         query = {"dryRun": "All"} if dry_run else {}

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kubernetes storage objects checked against vCenter, for the modules that take a nested vcenter option."""
+
+from __future__ import annotations
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    VsphereClient,
+    VsphereError,
+    require_pyvmomi,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import policy_id
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+
+
+def nested_client(module, option="vcenter"):
+    """A vCenter session from a nested connection option; fails the module with a clear message."""
+    require_pyvmomi(module)
+    try:
+        return VsphereClient(module.params[option])
+    except VsphereError as e:
+        module.fail_json(msg="Nothing was written: %s" % e)
+
+
+def check_against_vsphere(module, p, params):
+    """The datastore and storage policy of a StorageClass exist; a CSI datastore becomes its datastoreurl."""
+    client = nested_client(module)
+    try:
+        if p["storage_policy"]:
+            policy_id(client, p["storage_policy"])
+        if p["datastore"]:
+            tree = InventoryTree(client)
+            ds = tree.get(tree.datastore(p["datastore"]))["obj"]
+            if p["provisioner"] == "csi":
+                url = dict(collect_objects(client, [ds], ["summary.url"])[0][1]).get("summary.url")
+                params = dict(params, datastoreurl=url)
+        return params
+    except VsphereError as e:
+        module.fail_json(msg="Nothing was written: %s" % e)
+    finally:
+        client.close()
