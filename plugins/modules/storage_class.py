@@ -62,9 +62,9 @@ options:
     suboptions:
       host_failures_to_tolerate: {description: 0 to 3., type: int}
       force_provisioning: {description: 0 or 1., type: int}
-      cache_reservation: {description: Percent, 0 to 100., type: int}
+      cache_reservation: {description: "Percent, 0 to 100.", type: int}
       disk_stripes: {description: 1 to 12., type: int}
-      object_space_reservation: {description: Percent, 0 to 100., type: int}
+      object_space_reservation: {description: "Percent, 0 to 100.", type: int}
       iops_limit: {description: 0 or more., type: int}
   reclaim_policy:
     description: What happens to a provisioned volume when its claim is deleted.

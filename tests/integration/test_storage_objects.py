@@ -47,9 +47,9 @@ def test_csi_and_in_tree_classes_carry_their_parameters(playbook, storage, uid, 
     assert sc.allow_volume_expansion is True and sc.volume_binding_mode == "WaitForFirstConsumer"
     exprs = {e.key: e.values for e in sc.allowed_topologies[0].match_label_expressions}
     assert exprs == {"topology.kubernetes.io/zone": ["zone-a"], "topology.kubernetes.io/region": ["region-1"]}
+    vsan = {"host_failures_to_tolerate": 1, "disk_stripes": 2}
     r = playbook(sc_task(name="tree-" + uid, provisioner="in_tree", disk_format="eagerzeroedthick",
-                         datastore="DatastoreCluster/LocalDS_2", vsan={"host_failures_to_tolerate": 1,
-                                                                      "disk_stripes": 2}))
+                         datastore="DatastoreCluster/LocalDS_2", vsan=vsan))
     assert r.rc == 0, r
     sc = storage.read_storage_class("tree-" + uid)
     assert sc.provisioner == "kubernetes.io/vsphere-volume"
