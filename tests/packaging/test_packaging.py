@@ -53,7 +53,8 @@ def test_action_groups_name_every_module():
     runtime = yaml.safe_load(open(os.path.join(ROOT, "meta", "runtime.yml")))
     groups = runtime["action_groups"]
     grouped = set(groups["vsphere"]) | set(groups["kubernetes"])
-    assert set(MODULES) <= grouped
+    # cloud_config takes both connections nested: neither group's defaults fit it.
+    assert set(MODULES) - {"cloud_config"} <= grouped
 
 
 def test_execution_environment_builds_from_the_collection(tmp_path, installed):

@@ -88,7 +88,7 @@ class InventoryTree:
         return None
 
     # -- resolution --------------------------------------------------------------------------------
-    def _match(self, vim_type, spec, within, what):
+    def match(self, vim_type, spec, within, what):
         segs = split_path(spec)
         if not segs:
             raise VsphereError("An empty %s name was given." % what)
@@ -110,7 +110,7 @@ class InventoryTree:
     def datacenter(self, spec=None):
         """moid of the datacenter named or at the given path; without one, the only datacenter there is."""
         if spec:
-            return self._match(vim.Datacenter, spec, None, "datacenter")
+            return self.match(vim.Datacenter, spec, None, "datacenter")
         dcs = self.of_type(vim.Datacenter)
         if len(dcs) == 1:
             return dcs[0]
@@ -119,7 +119,7 @@ class InventoryTree:
 
     def datastore(self, spec, datacenter=None):
         """A datastore by name, by 'DatastoreCluster/name' or 'folder/name', or by inventory path."""
-        return self._match(vim.Datastore, spec, datacenter, "datastore")
+        return self.match(vim.Datastore, spec, datacenter, "datastore")
 
     def folder(self, spec, datacenter=None, kind="vm"):
         """A folder by inventory path ('/DC0/vm/k8s'), by path relative to the datacenter's folder of that
@@ -135,7 +135,7 @@ class InventoryTree:
             for m in self.of_type(vim.Folder, datacenter):
                 if self.segments(m) == full:
                     return m
-        return self._match(vim.Folder, spec, datacenter, "folder")
+        return self.match(vim.Folder, spec, datacenter, "folder")
 
     def dc_folder(self, datacenter, kind="vm"):
         """The datacenter's top folder of a kind: vm, datastore, host or network."""
