@@ -63,11 +63,8 @@ class RestSession:
     def attached_tags(self, objs):
         """{moid: [(category name, tag name)]} for many objects: one call for the associations, then one per
         distinct tag and category seen (a handful: zones and regions, not the inventory)."""
-        if not objs:
-            return {}
-        body = {"object_ids": [{"type": type(o).__name__.split(".")[-1], "id": o._moId} for o in objs]}
-        rows = self.call("POST", TAGGING + "/tag-association?~action=list-attached-tags-on-objects", body) or []
-        tag_ids = sorted({t for r in rows for t in r.get("tag_ids") or []})
+        attached = self.attached_tag_ids(objs)
+        tag_ids = sorted({t for ids in attached.values() for t in ids})
         tags, categories = {}, {}
         for tid in tag_ids:
             tag = self.call("GET", TAGGING + "/tag/id:" + tid)
@@ -75,9 +72,45 @@ class RestSession:
             cid = tag.get("category_id")
             if cid and cid not in categories:
                 categories[cid] = self.call("GET", TAGGING + "/category/id:" + cid)
+        return {moid: [(categories.get(tags[t].get("category_id"), {}).get("name"), tags[t].get("name"))
+                       for t in sorted(ids)] for moid, ids in attached.items()}
+
+    # -- tag administration ------------------------------------------------------------------------
+    def categories(self):
+        """{name: category} of every tag category."""
         out = {}
-        for r in rows:
-            moid = r["object_id"]["id"]
-            out[moid] = [(categories.get(tags[t].get("category_id"), {}).get("name"), tags[t].get("name"))
-                         for t in r.get("tag_ids") or []]
+        for cid in self.call("GET", TAGGING + "/category") or []:
+            cat = self.call("GET", TAGGING + "/category/id:" + cid)
+            out[cat["name"]] = cat
         return out
+
+    def tags_in(self, category_id):
+        """{name: tag} of a category's tags."""
+        out = {}
+        ids = self.call("POST", TAGGING + "/tag/id:%s?~action=list-tags-for-category" % category_id,
+                        {"category_id": category_id}) or []
+        for tid in ids:
+            tag = self.call("GET", TAGGING + "/tag/id:" + tid)
+            out[tag["name"]] = tag
+        return out
+
+    def create_category(self, name, cardinality, types):
+        spec = {"create_spec": {"name": name, "description": "", "cardinality": cardinality,
+                                "associable_types": list(types)}}
+        return self.call("POST", TAGGING + "/category", spec)
+
+    def create_tag(self, name, category_id):
+        return self.call("POST", TAGGING + "/tag", {"create_spec": {"name": name, "description": "",
+                                                                    "category_id": category_id}})
+
+    def attach(self, tag_id, obj):
+        self.call("POST", TAGGING + "/tag-association/id:%s?~action=attach" % tag_id,
+                  {"object_id": {"id": obj._moId, "type": type(obj).__name__.split(".")[-1]}})
+
+    def attached_tag_ids(self, objs):
+        """{moid: set(tag ids)} in one call."""
+        if not objs:
+            return {}
+        body = {"object_ids": [{"type": type(o).__name__.split(".")[-1], "id": o._moId} for o in objs]}
+        rows = self.call("POST", TAGGING + "/tag-association?~action=list-attached-tags-on-objects", body) or []
+        return {r["object_id"]["id"]: set(r.get("tag_ids") or []) for r in rows}

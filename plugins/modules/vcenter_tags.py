@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vcenter_tags
+short_description: Zone and region tag categories, tags, and the objects they are attached to
+version_added: 0.1.0
+description:
+  - Ensures tag categories (such as the C([Labels] zone) and C(region) categories of the cloud provider), their tags,
+    and that each tag is attached to the given inventory objects (clusters, hosts, datacenters).
+  - Adds what is missing; never detaches or deletes.
+author:
+  - vsphere_k8s developers (@vsphere-k8s)
+options:
+  categories:
+    description: Tag categories.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: The category name., type: str, required: true}
+      cardinality: {description: How many tags of the category one object may carry., type: str, choices: [SINGLE, MULTIPLE], default: SINGLE}
+      associable_types:
+        description: Object types the category's tags may be attached to; empty for all.
+        type: list
+        elements: str
+        default: []
+  tags:
+    description: Tags and where they are attached.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: The tag name., type: str, required: true}
+      category: {description: Its category (created by O(categories) or existing)., type: str, required: true}
+      attach_to:
+        description: Inventory paths of the objects that carry the tag, such as V(/DC0/host/zone-a).
+        type: list
+        elements: str
+        default: []
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.vsphere
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: Zones on clusters, the region on the datacenter
+  vsphere_k8s.cloud_provider.vcenter_tags:
+    categories:
+      - {name: k8s-zone}
+      - {name: k8s-region}
+    tags:
+      - {name: zone-a, category: k8s-zone, attach_to: [/DC0/host/zone-a]}
+      - {name: region-1, category: k8s-region, attach_to: [/DC0]}
+"""
+
+RETURN = r"""
+changes:
+  description: What was (or would be) created or attached.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
+    vsphere_argument_spec,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    VsphereError,
+    vsphere_client,
+    vsphere_errors,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import (
+    InventoryTree,
+    split_path,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=vsphere_argument_spec(
+            categories=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                cardinality=dict(type="str", choices=["SINGLE", "MULTIPLE"], default="SINGLE"),
+                associable_types=dict(type="list", elements="str", default=[]))),
+            tags=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True), category=dict(type="str", required=True),
+                attach_to=dict(type="list", elements="str", default=[]))),
+        ),
+        supports_check_mode=True,
+    )
+    p, changes = module.params, []
+    client = vsphere_client(module)
+    with vsphere_errors(module, client, "managing tags"):
+        tree = InventoryTree(client)
+        by_path = {"/" + "/".join(tree.segments(m)): n["obj"] for m, n in tree.nodes.items()}
+        targets = {}
+        for t in p["tags"]:
+            for path in t["attach_to"]:
+                key = "/" + "/".join(split_path(path))
+                if key not in by_path:
+                    raise VsphereError("No inventory object at %s. Nothing was changed." % path)
+                targets[key] = by_path[key]
+        rest = client.rest()
+        cats = rest.categories()
+        unknown = sorted({t["category"] for t in p["tags"]} - set(cats) - {c["name"] for c in p["categories"]})
+        if unknown:
+            raise VsphereError("Tag categories %s do not exist and are not in categories. Nothing was changed."
+                               % ", ".join(unknown))
+        for c in p["categories"]:
+            if c["name"] not in cats:
+                changes.append("category %s created" % c["name"])
+                cats[c["name"]] = {"id": None if module.check_mode else rest.create_category(
+                    c["name"], c["cardinality"], c["associable_types"]), "name": c["name"]}
+        attached = rest.attached_tag_ids(list(targets.values()))
+        tags_of = {}
+        for t in p["tags"]:
+            cat = cats[t["category"]]
+            if cat["id"] not in tags_of:
+                tags_of[cat["id"]] = rest.tags_in(cat["id"]) if cat["id"] else {}
+            tag = tags_of[cat["id"]].get(t["name"])
+            tag_id = tag["id"] if tag else None
+            if tag is None:
+                changes.append("tag %s/%s created" % (t["category"], t["name"]))
+                if not module.check_mode:
+                    tag_id = rest.create_tag(t["name"], cat["id"])
+                    tags_of[cat["id"]][t["name"]] = {"id": tag_id, "name": t["name"]}
+            for path in t["attach_to"]:
+                obj = targets["/" + "/".join(split_path(path))]
+                if tag_id is None or tag_id not in attached.get(obj._moId, set()):
+                    changes.append("tag %s/%s attached to %s" % (t["category"], t["name"], path))
+                    if not module.check_mode:
+                        rest.attach(tag_id, obj)
+    result = dict(changed=bool(changes), changes=changes)
+    if module._diff and changes:
+        result["diff"] = dict(before="", after="\n".join(changes) + "\n")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
