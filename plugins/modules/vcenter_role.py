@@ -53,6 +53,22 @@ options:
         description: Whether the permission applies to the object's children.
         type: bool
         default: true
+  principal:
+    description: With O(entities), the user or group the role is granted to (a shorter form of O(permissions)).
+    type: str
+  entities:
+    description: Inventory paths the role is granted on for O(principal), with O(propagate) and O(group).
+    type: list
+    elements: str
+    default: []
+  propagate:
+    description: With O(entities), whether the permissions apply to the objects' children.
+    type: bool
+    default: true
+  group:
+    description: With O(entities), whether O(principal) is a group.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vsphere_k8s.cloud_provider.vsphere
@@ -129,10 +145,17 @@ def main():
             permissions=dict(type="list", elements="dict", default=[], options=dict(
                 entity=dict(type="str", required=True), principal=dict(type="str", required=True),
                 group=dict(type="bool", default=False), propagate=dict(type="bool", default=True))),
+            principal=dict(type="str"),
+            entities=dict(type="list", elements="str", default=[]),
+            propagate=dict(type="bool", default=True),
+            group=dict(type="bool", default=False),
         ),
+        required_by={"entities": "principal"},
         supports_check_mode=True,
     )
     p = module.params
+    p["permissions"] = list(p["permissions"]) + [
+        dict(entity=e, principal=p["principal"], group=p["group"], propagate=p["propagate"]) for e in p["entities"]]
     client = vsphere_client(module)
     result = dict(changed=False)
     with vsphere_errors(module, client, "managing role %s" % p["name"]):
