@@ -245,7 +245,7 @@ EOF
     start kube-apiserver "$kube/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
         --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
         --tls-cert-file "$LAB/pki/server.crt" --tls-private-key-file "$LAB/pki/server.key" \
-        --client-ca-file "$LAB/pki/ca.crt" --authorization-mode Node,RBAC \
+        --client-ca-file "$LAB/pki/ca.crt" --authorization-mode Node,RBAC --allow-privileged=true \
         --service-account-key-file "$LAB/pki/sa.pub" --service-account-signing-key-file "$LAB/pki/sa.key" \
         --service-account-issuer https://kubernetes.default.svc.cluster.local \
         --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \

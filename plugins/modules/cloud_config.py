@@ -240,7 +240,7 @@ def main():
             diff_after.append("%s:\n%s" % (p["dest"], masked))
     objs = k8s_objects(p, content, holds)
     if objs:
-        kube = kube_client(module)
+        kube = kube_client(module, "kubernetes")
         try:
             for obj in objs:
                 r = apply.ensure(kube, obj, module.check_mode)

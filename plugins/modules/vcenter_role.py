@@ -186,7 +186,10 @@ def main():
             diff_after.append("role %s: %s" % (p["name"], ", ".join(sorted(want))))
             if not module.check_mode:
                 if role is None:
-                    role_id = am.AddAuthorizationRole(name=p["name"], privIds=sorted(p["privileges"]))
+                    am.AddAuthorizationRole(name=p["name"], privIds=sorted(p["privileges"]))
+                    # The id from the role list, not from the call's answer (a simulator answers 0).
+                    roles = dict(collect_objects(client, [am], ["roleList"])[0][1]).get("roleList") or []
+                    role_id = next(r.roleId for r in roles if r.name == p["name"])
                 else:
                     am.UpdateAuthorizationRole(roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
                     role_id = role.roleId

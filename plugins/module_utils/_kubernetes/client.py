@@ -277,10 +277,11 @@ class KubeClient:
         return self.request("DELETE", self.path(kind, name, namespace), query=query, what="%s %s" % (kind, name))
 
 
-def kube_client(module):
-    """Build the client from the module's options, failing the module with a clear message."""
+def kube_client(module, option=None):
+    """Build the client from the module's options (or from its nested dict option), failing the module with a
+    clear message."""
     require_kubernetes(module)
     try:
-        return KubeClient(module.params)
+        return KubeClient(module.params[option] if option else module.params)
     except KubernetesError as e:
         module.fail_json(msg=str(e))
