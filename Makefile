@@ -1,11 +1,12 @@
 # vsphere_k8s.cloud_provider: developer entry points. See README.md.
 SHELL := /bin/bash
 
-.PHONY: help venv lab lab-down lab-status test sanity unit integration packaging compat build bench clean
+.PHONY: help venv lab lab-down lab-status demo test sanity unit integration packaging compat build bench clean
 
 help:
 	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
 	@echo "make lab-down   stop the lab"
+	@echo "make demo       start the lab and bootstrap it: vCenter prerequisites, nodes, cloud controller, CSI, storage"
 	@echo "make test       everything CI runs: sanity, unit, integration, packaging, ansible-core 2.16 compat"
 	@echo "make build      build the collection tarball into .build/"
 
@@ -14,6 +15,9 @@ venv:
 
 lab: venv
 	@bash lab/lab.sh up
+
+demo: lab
+	@source .lab/env && ansible-playbook -i playbooks/inventory/lab.yml playbooks/bootstrap.yml $(DEMO_ARGS)
 
 lab-down:
 	@bash lab/lab.sh down

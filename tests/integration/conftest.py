@@ -30,10 +30,14 @@ class PlaybookResult:
         self.stderr = proc.stderr
         self.data = data
         self.tasks = {}
+        self.by_host = {}
         for play in (data or {}).get("plays", []):
             for task in play.get("tasks", []):
-                self.tasks[task["task"]["name"]] = task["hosts"].get("localhost", {})
-        self.stats = (data or {}).get("stats", {}).get("localhost", {})
+                for host, result in task["hosts"].items():
+                    self.by_host.setdefault(host, {})[task["task"]["name"]] = result
+                self.tasks[task["task"]["name"]] = task["hosts"].get("localhost", next(iter(task["hosts"].values())))
+        self.all_stats = (data or {}).get("stats", {})
+        self.stats = self.all_stats.get("localhost", {})
 
     def __getitem__(self, name):
         return self.tasks[name]
@@ -55,17 +59,20 @@ def lab_env():
 def playbook(lab_env, tmp_path):
     """Run a playbook given as YAML text (a list of tasks, or whole plays) and return its JSON results."""
 
-    def run(tasks, check=False, diff=False, env=None, extra_vars=None, module_defaults=None):
-        if isinstance(tasks, str):
-            tasks = yaml.safe_load(textwrap.dedent(tasks))
-        plays = tasks if tasks and isinstance(tasks[0], dict) and "hosts" in tasks[0] else [
-            dict(hosts="localhost", gather_facts=False, tasks=tasks)]
-        if module_defaults:
-            for play in plays:
-                play["module_defaults"] = module_defaults
-        path = tmp_path / "playbook.yml"
-        path.write_text(yaml.safe_dump(plays, sort_keys=False))
-        cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)]
+    def run(tasks=None, check=False, diff=False, env=None, extra_vars=None, module_defaults=None, path=None,
+            inventory=None):
+        """tasks: YAML text or a list of tasks or plays; or path: a playbook file (with inventory)."""
+        if path is None:
+            if isinstance(tasks, str):
+                tasks = yaml.safe_load(textwrap.dedent(tasks))
+            plays = tasks if tasks and isinstance(tasks[0], dict) and "hosts" in tasks[0] else [
+                dict(hosts="localhost", gather_facts=False, tasks=tasks)]
+            if module_defaults:
+                for play in plays:
+                    play["module_defaults"] = module_defaults
+            path = tmp_path / "playbook.yml"
+            path.write_text(yaml.safe_dump(plays, sort_keys=False))
+        cmd = ["ansible-playbook", str(path)] + (["-i", inventory] if inventory else ["-i", "localhost,", "-c", "local"])
         if check:
             cmd.append("--check")
         if diff:
