@@ -24,16 +24,47 @@ author:
   - vsphere_k8s developers (@vsphere-k8s)
 options:
   config:
-    description:
-      - The configuration. Keys - C(vcenters) (list of C(server), C(port), C(user), C(password), C(datacenters),
-        C(thumbprint), C(ca_file), C(insecure), C(soap_roundtrip_count)), C(credentials) (V(inline) or V(secret)),
-        C(secret_name), C(secret_namespace), C(port), C(insecure), C(ca_file), C(thumbprint),
-        C(soap_roundtrip_count), C(ip_family), C(cluster_id), C(workspace) (C(server), C(datacenter), C(folder),
-        C(default_datastore), C(resourcepool_path)), C(labels) (C(zone), C(region)), C(nodes) (the C([Nodes]) keys
-        with underscores), C(disk) (C(scsicontrollertype)), C(network) (C(public_network)), C(csi)
-        (C(topology_categories), C(migration_datastore_url)).
+    description: The configuration to render.
     type: dict
     required: true
+    suboptions:
+      vcenters:
+        description: The vCenters (C([VirtualCenter "server"]) sections).
+        type: list
+        elements: dict
+        required: true
+        suboptions:
+          server: {description: "The vCenter host name or address.", type: str, required: true}
+          port: {description: "Its port.", type: int}
+          user: {description: "The user the Kubernetes components log in as.", type: str}
+          password: {description: "Its password (never logged; masked in the returned content).", type: str}
+          datacenters: {description: "The datacenters the cluster uses.", type: list, elements: str}
+          thumbprint: {description: "The SHA-1 thumbprint of its certificate.", type: str}
+          ca_file: {description: "The CA bundle that signed its certificate (a path on the nodes).", type: str}
+          insecure: {description: "Skip certificate verification (labs only).", type: bool}
+          soap_roundtrip_count: {description: "C(soap-roundtrip-count).", type: int}
+      credentials:
+        description: V(inline) writes user and password into the file; V(secret) leaves them to a Secret.
+        type: str
+        choices: [inline, secret]
+        default: inline
+      secret_name: {description: "With credentials: secret, the credentials Secret's name.", type: str}
+      secret_namespace: {description: "With credentials: secret, its namespace.", type: str}
+      port: {description: "The default vCenter port (C([Global] port)).", type: int}
+      insecure: {description: "C([Global] insecure-flag).", type: bool}
+      ca_file: {description: "C([Global] ca-file).", type: str}
+      thumbprint: {description: "C([Global] thumbprint).", type: str}
+      soap_roundtrip_count: {description: "C([Global] soap-roundtrip-count).", type: int}
+      ip_family: {description: "The out-of-tree provider's ip families, in priority order.", type: list, elements: str}
+      cluster_id: {description: "The CSI driver's cluster-id (at most 64 characters).", type: str}
+      workspace:
+        description: In-tree C([Workspace]) - C(server), C(datacenter), C(folder), C(default_datastore), C(resourcepool_path).
+        type: dict
+      labels: {description: "C([Labels]) - C(zone) and C(region): the tag categories.", type: dict}
+      nodes: {description: "The out-of-tree provider's C([Nodes]) keys, with underscores.", type: dict}
+      disk: {description: "In-tree C([Disk]) - C(scsicontrollertype).", type: dict}
+      network: {description: "In-tree C([Network]) - C(public_network).", type: dict}
+      csi: {description: "CSI - C(topology_categories), C(migration_datastore_url).", type: dict}
   format:
     description: What to render.
     type: str
@@ -46,22 +77,22 @@ options:
     description: Write the file into this Secret (C(name), C(namespace), C(key)).
     type: dict
     suboptions:
-      name: {description: The Secret name., type: str, required: true}
-      namespace: {description: Its namespace., type: str, required: true}
-      key: {description: The data key., type: str, required: true}
+      name: {description: "The Secret name.", type: str, required: true}
+      namespace: {description: "Its namespace.", type: str, required: true}
+      key: {description: "The data key.", type: str, required: true}
   configmap:
     description: Write the file into this ConfigMap; refused when the file holds credentials.
     type: dict
     suboptions:
-      name: {description: The ConfigMap name., type: str, required: true}
-      namespace: {description: Its namespace., type: str, required: true}
-      key: {description: The data key., type: str, required: true}
+      name: {description: "The ConfigMap name.", type: str, required: true}
+      namespace: {description: "Its namespace.", type: str, required: true}
+      key: {description: "The data key.", type: str, required: true}
   credentials_secret:
     description: Also write the providers' credentials Secret (C(<server>.username), C(<server>.password)).
     type: dict
     suboptions:
-      name: {description: The Secret name., type: str, required: true}
-      namespace: {description: Its namespace., type: str, required: true}
+      name: {description: "The Secret name.", type: str, required: true}
+      namespace: {description: "Its namespace.", type: str, required: true}
   validate:
     description: Log in to each vCenter and check the datacenters, datastore, folder and resource pool.
     type: bool
@@ -148,14 +179,14 @@ VCENTER = dict(server=dict(type="str", required=True), port=dict(type="int"), us
 CONFIG = dict(
     vcenters=dict(type="list", elements="dict", options=VCENTER, required=True),
     credentials=dict(type="str", choices=["inline", "secret"], default="inline"),
-    secret_name=dict(type="str"), secret_namespace=dict(type="str"), port=dict(type="int"),
+    secret_name=dict(type="str"), secret_namespace=dict(type="str", no_log=False), port=dict(type="int"),
     insecure=dict(type="bool"), ca_file=dict(type="str"), thumbprint=dict(type="str"),
     soap_roundtrip_count=dict(type="int"), ip_family=dict(type="list", elements="str"), cluster_id=dict(type="str"),
     workspace=dict(type="dict"), labels=dict(type="dict"), nodes=dict(type="dict"), disk=dict(type="dict"),
     network=dict(type="dict"), csi=dict(type="dict"),
 )
 TARGET = dict(name=dict(type="str", required=True), namespace=dict(type="str", required=True),
-              key=dict(type="str", required=True))
+              key=dict(type="str", required=True, no_log=False))
 
 
 def write_file(module, path, content):
@@ -204,10 +235,10 @@ def main():
             config=dict(type="dict", required=True, options=CONFIG),
             format=dict(type="str", required=True, choices=["in_tree", "cpi_ini", "cpi_yaml", "csi"]),
             dest=dict(type="path"),
-            secret=dict(type="dict", options=TARGET),
+            secret=dict(type="dict", options=TARGET, no_log=False),
             configmap=dict(type="dict", options=TARGET),
-            credentials_secret=dict(type="dict", options=dict(name=dict(type="str", required=True),
-                                                             namespace=dict(type="str", required=True))),
+            credentials_secret=dict(type="dict", no_log=False, options=dict(
+                name=dict(type="str", required=True), namespace=dict(type="str", required=True))),
             validate=dict(type="bool", default=False),
             kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
         ),
@@ -246,8 +277,9 @@ def main():
                 r = apply.ensure(kube, obj, module.check_mode)
                 if r["changed"]:
                     changed = True
-                    diff_after.append("%s %s/%s: %s" % (obj["kind"], obj["metadata"]["namespace"],
-                                                        obj["metadata"]["name"], "updated" if r["before"] else "created"))
+                    md = obj["metadata"]
+                    diff_after.append("%s %s/%s: %s" % (obj["kind"], md["namespace"], md["name"],
+                                                        "updated" if r["before"] else "created"))
         except KubernetesError as e:
             module.fail_json(msg=str(e))
         finally:

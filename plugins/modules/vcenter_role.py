@@ -205,14 +205,14 @@ def main():
             if ok:
                 continue
             result["changed"] = True
-            diff_before.append("%s on %s: %s" % (x["principal"], x["entity"], "role %s" % mine[0].roleId if mine
-                                                 else "none"))
-            diff_after.append("%s on %s: role %s (%s)" % (x["principal"], x["entity"], p["name"],
-                                                         "propagating" if x["propagate"] else "this object only"))
+            was = "role %s" % mine[0].roleId if mine else "none"
+            scope = "propagating" if x["propagate"] else "this object only"
+            diff_before.append("%s on %s: %s" % (x["principal"], x["entity"], was))
+            diff_after.append("%s on %s: role %s (%s)" % (x["principal"], x["entity"], p["name"], scope))
             if not module.check_mode:
                 keep = [c for c in current if c.principal != x["principal"]]
-                keep.append(vim.AuthorizationManager.Permission(principal=x["principal"], group=x["group"],
-                                                               roleId=role_id, propagate=x["propagate"]))
+                keep.append(vim.AuthorizationManager.Permission(
+                    principal=x["principal"], group=x["group"], roleId=role_id, propagate=x["propagate"]))
                 am.SetEntityPermissions(entity=obj, permission=keep)
     if module._diff and result["changed"]:
         result["diff"] = dict(before="\n".join(diff_before) + "\n", after="\n".join(diff_after) + "\n")

@@ -6,7 +6,6 @@ import os
 
 import pytest
 import yaml
-from pyVmomi import vim
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import parse
 from conftest import ROOT, audit_writes, mutating_soap_calls
@@ -44,8 +43,8 @@ def test_external_mode_configures_everything_and_a_second_run_changes_nothing(pl
     assert conf["nodes"]["internalNetworkSubnetCidr"] == "10.0.0.0/24"
     creds = core.read_namespaced_secret("vsphere-cloud-secret", "kube-system").data
     assert base64.b64decode(creds["%s.password" % server]).decode() == os.environ["VMWARE_PASSWORD"]
-    ds = kubernetes.client.AppsV1Api(kube).read_namespaced_daemon_set("vsphere-cloud-controller-manager",
-                                                                     "kube-system")
+    apps = kubernetes.client.AppsV1Api(kube)
+    ds = apps.read_namespaced_daemon_set("vsphere-cloud-controller-manager", "kube-system")
     spec = ds.spec.template.spec
     assert any(t.key == "node.cloudprovider.kubernetes.io/uninitialized" for t in spec.tolerations)
     assert spec.containers[0].image.endswith(":v1.33.0")
