@@ -27,11 +27,19 @@ def with_bookkeeping(o, rv):
     return o
 
 
-def test_unchanged_object_is_not_written():
+def test_an_object_holding_every_desired_value_costs_only_the_read():
     kube = FakeKube(with_bookkeeping(obj(), "1"), with_bookkeeping(obj(), "2"))
     r = apply.ensure(kube, obj())
     assert r["changed"] is False
-    assert kube.calls == [("get", "x"), ("apply", True)]
+    assert kube.calls == [("get", "x")]
+
+
+def test_a_difference_only_in_server_defaults_is_no_change():
+    live = with_bookkeeping(obj(), "1")
+    desired = dict(obj(), data={"a": "1"}, immutable=False)  # the server leaves immutable out
+    kube = FakeKube(live, live)
+    r = apply.ensure(kube, desired)
+    assert r["changed"] is False and kube.calls == [("get", "x"), ("apply", True)]
 
 
 def test_changed_object_is_written_once_after_the_dry_run():
