@@ -27,8 +27,9 @@ def capacity(vsphere, ds_name, path):
     import ssl
     import urllib.request
     ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
-    url = "https://%s:%s/folder/%s?dcPath=DC0&dsName=%s" % (
-        os.environ["VMWARE_HOST"], os.environ["VMWARE_PORT"], path, ds_name)
+    import urllib.parse
+    url = "https://%s:%s/folder/%s?%s" % (os.environ["VMWARE_HOST"], os.environ["VMWARE_PORT"], path,
+                                        urllib.parse.urlencode({"dcPath": "DC0", "dsName": ds_name}))
     req = urllib.request.Request(url, headers={"Cookie": vsphere._stub.cookie})
     text = urllib.request.urlopen(req, context=ctx).read().decode()
     return sum(int(line.split()[1]) * 512 for line in text.splitlines() if line.startswith("RW "))
@@ -43,10 +44,12 @@ PATHS = [
     ("[LocalDS_0] kubevols/{n}.vmdk", "LocalDS_0"),
     ("[DatastoreCluster/LocalDS_2] kubevols/{n}.vmdk", "LocalDS_2"),
     ("[storage-tier/LocalDS_3] kubevols/{n}.vmdk", "LocalDS_3"),
+    ("[nfs datastore 1] kubevols/{n}.vmdk", "nfs datastore 1"),
 ]
 
 
-@pytest.mark.parametrize("template, ds", PATHS, ids=["plain", "datastore cluster", "datastore folder"])
+@pytest.mark.parametrize("template, ds", PATHS, ids=["plain", "datastore cluster", "datastore folder",
+                                                     "name with spaces"])
 def test_create_grow_and_delete_in_every_path_form(playbook, vsphere, name, template, ds):
     path = template.format(n=name)
     rel = "kubevols/%s.vmdk" % name

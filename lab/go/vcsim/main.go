@@ -8,7 +8,7 @@
 //	  clusters zone-a, zone-b (3 hosts each), tagged k8s-zone/zone-a and k8s-zone/zone-b
 //	  datacenter tagged k8s-region/region-1
 //	  datastores LocalDS_0, LocalDS_1 (plain), LocalDS_2 inside StoragePod DatastoreCluster,
-//	             LocalDS_3 inside datastore folder storage-tier
+//	             LocalDS_3 inside datastore folder storage-tier, "nfs datastore 1" (a name with spaces)
 //	  networks "VM Network" (internal) and DC0_DVPG0 (external)
 //	  VM folder /DC0/vm/kubernetes with node VMs k8s-cp-1, k8s-worker-1 (zone-a), k8s-worker-2,
 //	  k8s-worker-3 (zone-b); each has two NICs, a guest hostname and addresses on both networks
@@ -295,6 +295,15 @@ func shape(ctx context.Context, model *simulator.Model, u *url.URL) (info map[st
 	ds3 := must(finder.Datastore(ctx, "LocalDS_3"))
 	if err := wait(tier.MoveInto(ctx, []types.ManagedObjectReference{ds3.Reference()})); err != nil {
 		return nil, err
+	}
+
+	// A datastore whose name has spaces, as NFS exports often get, mounted on every host.
+	spaceDir := must(os.MkdirTemp("", "lab-nfs-datastore-"))
+	for _, h := range must(finder.HostSystemList(ctx, "*/*")) {
+		dss := must(h.ConfigManager().DatastoreSystem(ctx))
+		if _, err := dss.CreateLocalDatastore(ctx, "nfs datastore 1", spaceDir); err != nil {
+			return nil, fmt.Errorf("datastore with spaces on %s: %w", h.Name(), err)
+		}
 	}
 
 	// Node VMs.
