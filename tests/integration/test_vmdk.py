@@ -28,8 +28,8 @@ def capacity(vsphere, ds_name, path):
     import urllib.request
     ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
     import urllib.parse
-    url = "https://%s:%s/folder/%s?%s" % (os.environ["VMWARE_HOST"], os.environ["VMWARE_PORT"], path,
-                                        urllib.parse.urlencode({"dcPath": "DC0", "dsName": ds_name}))
+    query = urllib.parse.urlencode({"dcPath": "DC0", "dsName": ds_name})
+    url = "https://%s:%s/folder/%s?%s" % (os.environ["VMWARE_HOST"], os.environ["VMWARE_PORT"], path, query)
     req = urllib.request.Request(url, headers={"Cookie": vsphere._stub.cookie})
     text = urllib.request.urlopen(req, context=ctx).read().decode()
     return sum(int(line.split()[1]) * 512 for line in text.splitlines() if line.startswith("RW "))
