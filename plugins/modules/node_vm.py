@@ -102,9 +102,6 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
@@ -204,7 +201,6 @@ def act(client, lookup, items, folder, batch=32):
 def main():
     spec = vsphere_argument_spec(**lookup_argument_spec())
     spec.update(
-        kubernetes=dict(type="dict", default={}, options=kubernetes_argument_spec(), apply_defaults=True),
         disk_enable_uuid=dict(type="bool", default=True),
         pvscsi=dict(type="bool", default=False),
         move_to_folder=dict(type="str"),

@@ -167,9 +167,6 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.addresses import (
     AddressError,
     NODES_OPTIONS,
@@ -246,7 +243,6 @@ def agreement(node, entry, p):
 def main():
     spec = vsphere_argument_spec(**lookup_argument_spec())
     spec.update(
-        kubernetes=dict(type="dict", default={}, options=kubernetes_argument_spec(), apply_defaults=True),
         zone_category=dict(type="str"),
         region_category=dict(type="str"),
         internal_network_subnet_cidr=dict(type="list", elements="str"),

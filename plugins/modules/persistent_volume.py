@@ -170,20 +170,20 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    VsphereError,
+    vsphere_client,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pv_backing import (
     register_missing_fcds,
     resolve_backings,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.storage_checks import (
-    nested_client,
-)
 
 
 def vsphere_stage(module, volumes):
     """Disk existence and size, and First Class Disks for CSI volumes given by path."""
-    client = nested_client(module)
+    client = vsphere_client(module, "vcenter", "Nothing was written: ")
     try:
         store = resolve_backings(client, [v for v in volumes if v["state"] == "present"], module.params["datacenter"])
         problems = []

@@ -136,13 +136,14 @@ class VsphereClient:
         self.close()
 
 
-def vsphere_client(module):
-    """Connect with the module's options, failing the module with a clear message when that cannot be done."""
+def vsphere_client(module, option=None, prefix=""):
+    """Connect with the module's options (or its nested dict option), failing the module with a clear message
+    (after prefix) when that cannot be done."""
     require_pyvmomi(module)
     try:
-        return VsphereClient(module.params)
+        return VsphereClient(module.params[option] if option else module.params)
     except VsphereError as e:
-        module.fail_json(msg=str(e))
+        module.fail_json(msg=prefix + str(e))
 
 
 def fault_message(fault):

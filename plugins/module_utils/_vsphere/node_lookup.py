@@ -9,10 +9,12 @@ details of the VMs that matched. Neither grows in requests with the inventory or
 
 from __future__ import annotations
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
+    kubernetes_argument_spec,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubeClient,
     KubernetesError,
-    require_kubernetes,
+    kube_client,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
@@ -45,20 +47,19 @@ def lookup_argument_spec():
         datacenter=dict(type="str"),
         folder=dict(type="str"),
         fail_on_missing=dict(type="bool", default=False),
+        kubernetes=dict(type="dict", default={}, options=kubernetes_argument_spec(), apply_defaults=True),
     )
 
 
 def kube_node_summaries(module):
     """The Nodes of the cluster named by the module's nested kubernetes option (for from_cluster)."""
-    require_kubernetes(module)
+    kube = kube_client(module, "kubernetes")
     try:
-        kube = KubeClient(module.params["kubernetes"])
-        try:
-            return [node_summary(n) for n in kube.list("Node")]
-        finally:
-            kube.close()
+        return [node_summary(n) for n in kube.list("Node")]
     except KubernetesError as e:
         module.fail_json(msg="Reading the Nodes of the Kubernetes cluster failed: %s" % e)
+    finally:
+        kube.close()
 
 
 class Match:

@@ -6,27 +6,17 @@
 from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereClient,
     VsphereError,
-    require_pyvmomi,
+    vsphere_client,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import policy_id
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
 
-def nested_client(module, option="vcenter"):
-    """A vCenter session from a nested connection option; fails the module with a clear message."""
-    require_pyvmomi(module)
-    try:
-        return VsphereClient(module.params[option])
-    except VsphereError as e:
-        module.fail_json(msg="Nothing was written: %s" % e)
-
-
 def check_against_vsphere(module, p, params):
     """The datastore and storage policy of a StorageClass exist; a CSI datastore becomes its datastoreurl."""
-    client = nested_client(module)
+    client = vsphere_client(module, "vcenter", "Nothing was written: ")
     try:
         if p["storage_policy"]:
             policy_id(client, p["storage_policy"])

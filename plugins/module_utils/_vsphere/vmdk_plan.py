@@ -6,9 +6,8 @@
 from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubeClient,
     KubernetesError,
-    require_kubernetes,
+    kube_client,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import pv_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops
@@ -52,15 +51,13 @@ def disk_argument_spec():
 
 def kube_references(module):
     """PV references of disks, read once (one LIST of PersistentVolumes)."""
-    require_kubernetes(module)
+    kube = kube_client(module, "kubernetes")
     try:
-        kube = KubeClient(module.params["kubernetes"])
-        try:
-            return pv_references(kube.list("PersistentVolume"))
-        finally:
-            kube.close()
+        return pv_references(kube.list("PersistentVolume"))
     except KubernetesError as e:
         module.fail_json(msg="Reading the PersistentVolumes failed, nothing was changed: %s" % e)
+    finally:
+        kube.close()
 
 
 def gather(client, datacenter, items):
