@@ -213,7 +213,8 @@ def main():
     nodes = kube_node_summaries(module) if p["from_cluster"] else None
     client = vsphere_client(module)
     with vsphere_errors(module, client, "making node VMs ready"):
-        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]))
+        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
+                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"]))
         matches = lookup.run(p, nodes)
         if p["fail_on_missing"] and lookup.missing:
             raise VsphereError("No VM found for: %s. Nothing was changed." % ", ".join(

@@ -264,7 +264,8 @@ def main():
     nodes = kube_node_summaries(module) if p["from_cluster"] else None
     client = vsphere_client(module)
     with vsphere_errors(module, client, "looking up node VMs"):
-        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]))
+        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
+                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"]))
         matches = lookup.run(p, nodes)
         tags = {}
         if matches and (p["zone_category"] or p["region_category"]):

@@ -198,7 +198,7 @@ def main():
         path, fcd_id = locate_disk(store, p)
         vm_name, vm = match.props["name"], lookup.tree.vms[match.moid][0]
         devices = match.props.get("config.hardware.device") or []
-        holders = store.attachments().get(path, [])
+        holders = store.attachments([store.by_name(path[1:path.index("]")])]).get(path, [])
         mine = [a for a in holders if a["moid"] == match.moid]
         others = [a for a in holders if a["moid"] != match.moid]
         result.update(vm=vm_name, path=path, fcd_id=fcd_id)

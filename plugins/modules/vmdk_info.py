@@ -155,7 +155,7 @@ def main():
         fcds = {}
         for ds in {ds.moid: ds for ds, _disk in found}.values():
             fcds.update(store.fcds(ds))
-        attachments = store.attachments()
+        attachments = store.attachments(list({ds.moid: ds for ds, _disk in found}.values()))
     disks = []
     for ds, d in found:
         path = d.with_datastore(ds.name)

@@ -161,25 +161,27 @@ class DiskStore:
         return self._fcds[ds.moid]
 
     # -- attachments -------------------------------------------------------------------------------
-    def attachments(self):
-        """{'[ds name] path': [dict(vm, moid, key, controller_key, unit, power_state)]} for every VM on the
-        datacenter's datastores: one retrieval for all their devices."""
-        if self._attachments is None:
+    def attachments(self, datastores=None):
+        """{'[ds name] path': [dict(vm, moid, key, controller_key, unit, power_state)]} for every VM that uses
+        the given datastores (default: all of the datacenter's): one retrieval for all their devices."""
+        key = tuple(sorted(ds.moid for ds in datastores)) if datastores is not None else None
+        if self._attachments is None or self._attachments[0] != key:
             vms = {}
-            for ds in self.datastores.values():
+            for ds in (datastores if datastores is not None else self.datastores.values()):
                 for vm in ds.vms:
                     vms[vm._moId] = vm
-            self._attachments = {}
+            found = {}
+            self._attachments = (key, found)
             props = ["name", "config.hardware.device", "runtime.powerState"]
             for obj, p in collect_objects(self.client, list(vms.values()), props):
                 for dev in p.get("config.hardware.device") or []:
                     if isinstance(dev, vim.vm.device.VirtualDisk) and hasattr(dev.backing, "fileName"):
                         fcd = getattr(dev, "vDiskId", None)
-                        self._attachments.setdefault(dev.backing.fileName, []).append(dict(
+                        found.setdefault(dev.backing.fileName, []).append(dict(
                             vm=p.get("name"), moid=obj._moId, key=dev.key, controller_key=dev.controllerKey,
                             unit=dev.unitNumber, power_state=str(p.get("runtime.powerState")),
                             fcd_id=fcd.id if fcd is not None else None, obj=obj))
-        return self._attachments
+        return self._attachments[1]
 
 
 def describe_task_error(result):

@@ -19,19 +19,27 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
+    collect,
+    collect_objects,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.uuids import (
     byte_swap,
     normalize_uuid,
     uuid_from_provider_id,
 )
 
-# Read for every VM: kept to what matching needs (each property costs on 5,000 VMs).
-CANDIDATE_PROPS = ["name", "config.uuid", "guest.hostName"]
+# Read for every VM: only what the inputs need (each property costs on 5,000 VMs). Guest host names are read
+# (for every VM, in one more retrieval) only when a name matches no VM name.
 DETAIL_PROPS = ["name", "parent", "config.template", "config.uuid", "config.instanceUuid", "config.version", "config.guestId",
                 "config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
                 "config.extraConfig", "runtime.powerState", "runtime.host", "guest.hostName", "guest.ipAddress",
                 "guest.net"]
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass
 
 INPUT_KINDS = ("names", "uuids", "provider_ids", "ips")
 
@@ -79,9 +87,9 @@ class Match:
 
 
 class NodeLookup:
-    def __init__(self, client, datacenter=None, folder=None, with_ips=False):
-        props = CANDIDATE_PROPS + (["guest.net", "guest.ipAddress"] if with_ips else []) + \
-            (["parent"] if (folder or datacenter) else [])
+    def __init__(self, client, datacenter=None, folder=None, with_ips=False, with_uuids=True):
+        props = ["name"] + (["config.uuid"] if with_uuids else []) + \
+            (["guest.net", "guest.ipAddress"] if with_ips else []) + (["parent"] if (folder or datacenter) else [])
         self.client = client
         self.tree = InventoryTree(client, vm_props=props, scalar=not with_ips)
         scope = None
@@ -92,15 +100,9 @@ class NodeLookup:
             scope = self.tree.datacenter(datacenter)
         self.vms = {m: p for m, (o, p) in self.tree.vms.items()
                     if scope is None or (p.get("parent") is not None and scope in self.tree.ancestors(p["parent"]._moId))}
-        self.by_name, self.by_host, self.by_uuid = {}, {}, {}
+        self.by_name, self.by_host, self.by_uuid = {}, None, {}
         for moid, p in self.vms.items():
             self.by_name.setdefault(p.get("name"), []).append(moid)
-            host = (p.get("guest.hostName") or "").lower()
-            if host:
-                self.by_host.setdefault(host, []).append(moid)
-                short = host.split(".")[0]
-                if short != host:
-                    self.by_host.setdefault(short, []).append(moid)
             uuid = normalize_uuid(p.get("config.uuid"))
             if uuid:
                 self.by_uuid.setdefault(uuid, []).append(moid)
@@ -138,10 +140,21 @@ class NodeLookup:
         match.add(kind, value, how)
         return match
 
+    def _host_index(self):
+        """Guest host name (and its first label) -> VMs, read on first need in one retrieval."""
+        if self.by_host is None:
+            self.by_host = {}
+            for obj, p in collect(self.client, [vim.VirtualMachine], ["guest.hostName"], scalar=True):
+                host = (p.get("guest.hostName") or "").lower()
+                if host and obj._moId in self.vms:
+                    for key in sorted({host, host.split(".")[0]}):
+                        self.by_host.setdefault(key, []).append(obj._moId)
+        return self.by_host
+
     def by_node_name(self, name, kind="name"):
         if self.by_name.get(name):
             return self._one(kind, name, self.by_name[name], "vm name")
-        moids = self.by_host.get(name.lower())
+        moids = self._host_index().get(name.lower())
         if moids:
             return self._one(kind, name, moids, "guest hostname")
         return None
@@ -225,7 +238,7 @@ def find_node(client, node, datacenter=None):
         params = {"uuids": [node]}
     else:
         params = {"names": [node]}
-    lookup = NodeLookup(client, datacenter)
+    lookup = NodeLookup(client, datacenter, with_uuids="uuids" in params or "provider_ids" in params)
     matches = lookup.run(params)
     if not matches:
         raise VsphereError("No VM found for node %s." % node)

@@ -76,7 +76,8 @@ def gather(client, datacenter, items):
     fcds = {}
     for ds in fcd_stores.values():
         fcds.update(store.fcds(ds))
-    attachments = store.attachments()
+    # Only disks that exist can be attached; only the VMs on their datastores are read.
+    attachments = store.attachments(list({it["ds"].moid: it["ds"] for it in existing}.values())) if existing else {}
     policies = storage_policies(client) if any(it["storage_policy"] for it in items) else None
     for it in items:
         key = it["disk"].with_datastore(it["ds"].name)
