@@ -59,15 +59,6 @@ RESOURCES = {
     "StatefulSet": ("apis/apps/v1", "statefulsets", True),
 }
 
-API_VERSIONS = {
-    "api/v1": "v1",
-}
-
-
-def api_version_of(kind):
-    group = RESOURCES[kind][0]
-    return API_VERSIONS.get(group, group[len("apis/"):])
-
 
 class KubernetesError(Exception):
     """A failure with a message meant for the user."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 CSI_DRIVER = "csi.vsphere.vmware.com"
-IN_TREE_PROVISIONER = "kubernetes.io/vsphere-volume"
 _PATH = re.compile(r"^\[(?P<ds>[^\[\]]+)\]\s*(?P<path>\S.*)$")
 
 

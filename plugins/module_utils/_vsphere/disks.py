@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereError,
-    fault_message,
     ssl_context,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
@@ -182,7 +181,3 @@ class DiskStore:
                             unit=dev.unitNumber, power_state=str(p.get("runtime.powerState")),
                             fcd_id=fcd.id if fcd is not None else None, obj=obj))
         return self._attachments[1]
-
-
-def describe_task_error(result):
-    return fault_message(result.fault) if isinstance(result, TaskFailed) and result.fault is not None else str(result)

@@ -18,8 +18,6 @@ CONTROLLER_TYPES = (
     ("VirtualNVMEController", "nvme"),
     ("VirtualAHCIController", "sata"),
 )
-DISK_MODES = {"independent_persistent", "independent_nonpersistent", "persistent", "nonpersistent",
-              "undoable", "append"}
 
 
 def controller_type(dev):
