@@ -191,6 +191,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     provider_id,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 
 
 def describe(lookup, match, tags, p):
@@ -254,6 +257,7 @@ def main():
         ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=["ipv4"]),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    register_kube_secrets(module, "kubernetes")
     p = module.params
     if not p["from_cluster"] and not any(p[k] for k in INPUT_KINDS):
         module.fail_json(msg="Nothing to look up: give names, uuids, provider_ids or ips, or from_cluster: true.")

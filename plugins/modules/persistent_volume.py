@@ -58,9 +58,10 @@ options:
     type: str
     default: ""
   access_modes:
-    description: The access modes.
+    description: The access modes. A vSphere block volume is V(ReadWriteOnce) (or V(ReadWriteOncePod)).
     type: list
     elements: str
+    choices: [ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod]
     default: [ReadWriteOnce]
   reclaim_policy:
     description: What happens to the volume when its claim is deleted.
@@ -157,6 +158,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     KubernetesError,
     kube_client,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.pv_plan import (
     VOLUME_OPTIONS,
     duplicates,
@@ -173,6 +177,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereError,
     vsphere_client,
+    vsphere_errors,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pv_backing import (
@@ -184,7 +189,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 def vsphere_stage(module, volumes):
     """Disk existence and size, and First Class Disks for CSI volumes given by path."""
     client = vsphere_client(module, "vcenter", "Nothing was written: ")
-    try:
+    with vsphere_errors(module, client, "checking the volumes' disks (nothing was written to Kubernetes)"):
         store = resolve_backings(client, [v for v in volumes if v["state"] == "present"], module.params["datacenter"])
         problems = []
         for v in volumes:
@@ -197,10 +202,6 @@ def vsphere_stage(module, volumes):
             raise VsphereError("Nothing was written: %s" % " ".join(problems))
         return register_missing_fcds(client, store, [v for v in volumes if v["state"] == "present"],
                                      module.check_mode)
-    except VsphereError as e:
-        module.fail_json(msg=str(e))
-    finally:
-        client.close()
 
 
 def desired_objects(v):
@@ -223,7 +224,8 @@ def main():
     spec.update(VOLUME_OPTIONS)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
-    volumes, errors = validate_volumes(p)
+    register_kube_secrets(module)
+    volumes, errors = validate_volumes(p, module.no_log_values)
     if errors:
         module.fail_json(msg="Nothing was written: %s" % "; ".join(errors))
     registered = vsphere_stage(module, volumes) if p["vcenter"] is not None else []

@@ -74,9 +74,20 @@ options:
     type: str
   force:
     description:
-      - Delete a disk even when it is attached to a VM or referenced by a PersistentVolume.
+      - Delete a disk even when it is attached to a VM (it is detached first) or referenced by a
+        PersistentVolume.
     type: bool
     default: false
+  check_references:
+    description:
+      - Before deleting, read the PersistentVolumes (through O(kubernetes), or the E(K8S_AUTH_*) environment,
+        E(KUBECONFIG) or C(~/.kube/config) when it is not given) and refuse to delete a disk that one names
+        (in-tree C(volumePath) or CSI C(volumeHandle)). When no Kubernetes connection can be had, deletion is
+        refused.
+      - V(false) deletes without looking at Kubernetes. B(Dangerous) - a disk that a PersistentVolume still names
+        is deleted and its data lost. Attachments to VMs are checked either way.
+    type: bool
+    default: true
   disks:
     description:
       - Many disks in one task. Each item takes O(path), O(datastore), O(name), O(folder), O(state), O(size),
@@ -90,7 +101,7 @@ options:
     type: str
   concurrency:
     description:
-      - How many vSphere tasks run at once.
+      - How many vSphere tasks run at once, 1 to 64.
     type: int
     default: 8
 extends_documentation_fragment:
@@ -98,8 +109,12 @@ extends_documentation_fragment:
   - vsphere_k8s.cloud_provider.vsphere
   - vsphere_k8s.cloud_provider.kubernetes.NESTED_OPTIONAL
 notes:
-  - With the O(kubernetes) option set (an empty dictionary uses the E(K8S_AUTH_*) environment), a disk that a
-    PersistentVolume references (in-tree C(volumePath) or CSI C(volumeHandle)) is not deleted without O(force).
+  - Every item of O(disks) is checked against the same choices and types as the task's own options (a
+    misspelled O(state) or a V("no") for O(force) is an error, not a delete) before anything is changed.
+  - A disk is attached when any VM has it as a device, whatever the VM's home datastore - vCenter's C(Datastore.vm)
+    and C(VirtualMachine.datastore) are both read, then the devices of those VMs.
+  - A disk that a PersistentVolume references (in-tree C(volumePath) or CSI C(volumeHandle)) is not deleted without
+    O(force); see O(check_references).
 attributes:
   check_mode:
     support: full
@@ -145,7 +160,8 @@ disks:
     disk_format: {description: "thin, zeroedthick or eagerzeroedthick, when known.", type: str}
     fcd_id: {description: "The First Class Disk id, when it is one.", type: str}
     attached_to: {description: "The VMs the disk is attached to.", type: list, elements: str}
-    referenced_by: {description: "PersistentVolumes naming the disk (with the kubernetes option).", type: list, elements: str}
+    referenced_by: {description: "PersistentVolumes naming the disk (read when a disk is to be deleted).", type: list,
+                    elements: str}
     action: {description: "created, grown, registered, deleted or none.", type: str}
     changed: {description: "Whether the disk was (or in check mode would be) changed.", type: bool}
 """
@@ -155,6 +171,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereError,
     vsphere_client,
@@ -167,8 +184,11 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import (
     DISK_OPTIONS,
+    MAX_CONCURRENCY,
     apply_changes,
     disk_argument_spec,
+    fault_text,
+    finish_result,
     gather,
     kube_references,
     plan_disk,
@@ -176,20 +196,23 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 
 
-def items_from(params):
-    """The disks asked for, validated before any request: (items, errors)."""
+def items_from(module):
+    """The disks asked for, each item typed with the module's own spec, before any request: (items, errors)."""
+    params = module.params
     base = {k: params[k] for k in DISK_OPTIONS}
-    raw = [dict(base, **{k: v for k, v in d.items() if v is not None}) for d in params["disks"]] \
-        if params["disks"] else [base]
-    items, errors = [], []
+    if params["disks"]:
+        raw, errors = validate_items(params["disks"], disk_argument_spec(), base=base, option="disks",
+                                     label=item_label("path", "name"), no_log_values=module.no_log_values)
+    else:
+        raw, errors = [base], []
+    items = []
     for i, d in enumerate(raw):
         where = "disks[%d]" % i if params["disks"] else "the disk"
-        unknown = sorted(set(d) - set(DISK_OPTIONS))
-        if unknown:
-            errors.append("%s: unknown keys %s" % (where, ", ".join(unknown)))
-            continue
         try:
             disk = parse_disk(d["path"], d["datastore"], d["name"], d["folder"])
             size = parse_size(d["size"])
@@ -200,13 +223,27 @@ def items_from(params):
             errors.append("%s: storage_policy needs first_class: true (a plain VMDK takes its policy when it is "
                           "attached to a VM)." % disk)
             continue
-        items.append(dict(d, disk=disk, size=size))
+        items.append(dict(d, disk=disk, size=size, where=where))
     seen = {}
     for it in items:
         if str(it["disk"]) in seen:
             errors.append("%s is given twice." % it["disk"])
         seen[str(it["disk"])] = True
+    if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
+        errors.append("concurrency must be between 1 and %d, got %s." % (MAX_CONCURRENCY, params["concurrency"]))
     return items, errors
+
+
+def same_disk_twice(items):
+    """One disk written in two notations ([ds], [DatastoreCluster/ds], [/DC/datastore/ds]) is one disk."""
+    seen, errors = {}, []
+    for it in items:
+        key = (it["ds"].moid, it["disk"].path)
+        if key in seen:
+            errors.append("%s and %s are the same disk: give it once." % (seen[key], it["disk"]))
+        else:
+            seen[key] = it["disk"]
+    return errors
 
 
 def main():
@@ -215,17 +252,22 @@ def main():
         disks=dict(type="list", elements="dict"),
         datacenter=dict(type="str"),
         concurrency=dict(type="int", default=8),
+        check_references=dict(type="bool", default=True),
         kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    items, errors = items_from(module.params)
+    register_kube_secrets(module, "kubernetes")
+    items, errors = items_from(module)
     if errors:
         module.fail_json(msg="Invalid disks, nothing was changed: %s" % "; ".join(errors))
-    refs = kube_references(module) if module.params["kubernetes"] is not None and any(
-        it["state"] == "absent" for it in items) else None
     client = vsphere_client(module)
     with vsphere_errors(module, client, "managing disks"):
         store = gather(client, module.params["datacenter"], items)
+        errors = same_disk_twice(items)
+        if errors:
+            raise VsphereError("Invalid disks, nothing was changed: %s" % " ".join(errors))
+        deleting = [it for it in items if it["state"] == "absent" and it["exists"]]
+        refs = kube_references(module) if deleting and module.params["check_references"] else None
         for it in items:
             plan_disk(it, store, refs)
         problems = [it["error"] for it in items if it.get("error")]
@@ -234,14 +276,24 @@ def main():
         changed = any(it["action"] != "none" for it in items)
         failures = {}
         if changed and not module.check_mode:
-            failures = apply_changes(client, store, items, module.params["concurrency"])
+            try:
+                failures = apply_changes(client, store, items, module.params["concurrency"])
+            except Exception as e:  # pylint: disable=broad-except
+                # Whatever broke (vCenter went away, a refused call), some disks may already have changed.
+                for it in items:
+                    if it.get("done"):
+                        finish_result(it)
+                module.fail_json(msg="The connection to vCenter %s broke while changing disks: %s. Some disks may "
+                                 "have been changed: run the task again, it reads what exists and finishes the rest."
+                                 % (module.params["hostname"], fault_text(e)), changed=True,
+                                 disks=[it["result"] for it in items])
+        changed = any(it["result"]["changed"] for it in items)
     results = [it["result"] for it in items]
     out = dict(changed=changed, disks=results)
     if module._diff:
-        out["diff"] = dict(before="\n".join("%s: %s" % (it["disk"], it["before"]) for it in items
-                                            if it["action"] != "none") + "\n",
-                           after="\n".join("%s: %s" % (it["disk"], it["after"]) for it in items
-                                           if it["action"] != "none") + "\n")
+        done = [it for it in items if it["result"]["changed"]]
+        out["diff"] = dict(before="".join("%s: %s\n" % (it["disk"], it["before"]) for it in done),
+                           after="".join("%s: %s\n" % (it["disk"], it["after"]) for it in done))
     if failures:
         module.fail_json(msg="Some disks failed: %s" % "; ".join("%s: %s" % kv for kv in sorted(failures.items())),
                          **out)

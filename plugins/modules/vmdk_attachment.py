@@ -53,6 +53,8 @@ options:
   force:
     description:
       - Attach a disk that is attached to another VM, detaching it from that VM first.
+      - Detach (V(absent)) a disk from a powered-on VM. Without it that is refused - the guest may have the disk
+        mounted; let Kubernetes detach it, or power the VM off.
     type: bool
     default: false
   datacenter:
@@ -203,7 +205,13 @@ def main():
         others = [a for a in holders if a["moid"] != match.moid]
         result.update(vm=vm_name, path=path, fcd_id=fcd_id)
         labels = {c["key"]: "scsi%d" % c["bus_number"] for c in controllers(devices)}
+        power = str(match.props.get("runtime.powerState") or mine and mine[0]["power_state"] or "")
         if p["state"] == "absent":
+            if mine and power == "poweredOn" and not p["force"]:
+                raise VsphereError(
+                    "%s is in use by the running VM %s: detaching it from a powered-on VM pulls it from under a "
+                    "mounted filesystem. Let Kubernetes detach it (delete the pod or drain the node), power the VM "
+                    "off, or set force: true. Nothing was changed." % (path, vm_name))
             if mine:
                 result.update(changed=True, controller=labels.get(mine[0]["controller_key"]), unit=mine[0]["unit"])
                 if not module.check_mode:
@@ -224,7 +232,8 @@ def main():
                 wait_for_task(client, vm.ReconfigVM_Task(spec=spec))
     if module._diff and result["changed"]:
         attached = "%s on %s %s:%s" % (path, vm_name, result.get("controller"), result.get("unit"))
-        before = "detached" if p["state"] == "present" else attached
+        before = ("attached to %s" % ", ".join(result["detached_from"]) if result["detached_from"] else "detached") \
+            if p["state"] == "present" else attached
         after = attached if p["state"] == "present" else "detached"
         result["diff"] = dict(before=before + "\n", after=after + "\n")
     module.exit_json(**result)

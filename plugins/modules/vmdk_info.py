@@ -109,6 +109,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import kube_references
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 
 
 def main():
@@ -123,12 +126,13 @@ def main():
         mutually_exclusive=[("paths", "datastores")],
         supports_check_mode=True,
     )
+    register_kube_secrets(module, "kubernetes")
     p = module.params
     try:
         wanted = [parse_disk(x) for x in p["paths"] or []]
     except DiskSpecError as e:
         module.fail_json(msg=str(e))
-    refs = kube_references(module) if p["kubernetes"] is not None else None
+    refs = kube_references(module, deleting=False) if p["kubernetes"] is not None else None
     client = vsphere_client(module)
     with vsphere_errors(module, client, "listing disks"):
         tree = InventoryTree(client)

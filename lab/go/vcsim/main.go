@@ -227,7 +227,62 @@ func (vmDefaults) PutObject(_ *simulator.Context, obj mo.Reference) {
 	}
 }
 
-func (vmDefaults) UpdateObject(*simulator.Context, mo.Reference, []types.PropertyChange) {}
+// UpdateObject keeps the datastore membership as vCenter does: after a reconfiguration, VirtualMachine.datastore
+// lists exactly the datastores holding the VM's files (its home and every attached disk) and each of those
+// Datastore.vm lists the VM. The simulator adds a disk's datastore to the VM but never the VM to the datastore,
+// which hides a VM from anyone asking a datastore who uses it (and it never drops a datastore after a detach).
+func (vmDefaults) UpdateObject(ctx *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
+	vm, ok := obj.(*mo.VirtualMachine)
+	if !ok || vm.Config == nil {
+		return
+	}
+	for _, c := range changes {
+		if c.Name == "config.changeVersion" {
+			syncDatastores(ctx, vm)
+			return
+		}
+	}
+}
+
+func syncDatastores(ctx *simulator.Context, vm *mo.VirtualMachine) {
+	byName := map[string]types.ManagedObjectReference{}
+	for _, e := range ctx.Map.All("Datastore") {
+		ds := e.(*simulator.Datastore)
+		byName[ds.Name] = ds.Self
+	}
+	want := map[types.ManagedObjectReference]bool{}
+	var order []types.ManagedObjectReference
+	use := func(file string) {
+		var p object.DatastorePath
+		if !p.FromString(file) {
+			return
+		}
+		if ref, ok := byName[p.Datastore]; ok && !want[ref] {
+			want[ref] = true
+			order = append(order, ref)
+		}
+	}
+	use(vm.Config.Files.VmPathName)
+	for _, d := range vm.Config.Hardware.Device {
+		if disk, ok := d.(*types.VirtualDisk); ok {
+			if b, ok := disk.Backing.(types.BaseVirtualDeviceFileBackingInfo); ok {
+				use(b.GetVirtualDeviceFileBackingInfo().FileName)
+			}
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	vm.Datastore = order
+	for _, e := range ctx.Map.All("Datastore") {
+		ds := e.(*simulator.Datastore)
+		if want[ds.Self] {
+			ctx.Map.AddReference(ctx, ds, &ds.Vm, vm.Self)
+		} else {
+			ctx.Map.RemoveReference(ctx, ds, &ds.Vm, vm.Self)
+		}
+	}
+}
 func (vmDefaults) RemoveObject(*simulator.Context, types.ManagedObjectReference)         {}
 
 func fixVM(vm *simulator.VirtualMachine) {

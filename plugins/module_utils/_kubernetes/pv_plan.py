@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.storage import (
     StorageSpecError,
     check_name,
@@ -31,7 +32,8 @@ VOLUME_OPTIONS = dict(
     fstype=dict(type="str", default="ext4"),
     storage_policy=dict(type="str"),
     storage_class_name=dict(type="str", default=""),
-    access_modes=dict(type="list", elements="str", default=["ReadWriteOnce"]),
+    access_modes=dict(type="list", elements="str", default=["ReadWriteOnce"],
+                      choices=["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]),
     reclaim_policy=dict(type="str", choices=["Retain", "Delete"], default="Retain"),
     labels=dict(type="dict"),
     claim=dict(type="dict", options=dict(namespace=dict(type="str", required=True),
@@ -70,18 +72,18 @@ def _one(v, with_vcenter):
     return out
 
 
-def validate_volumes(p):
-    """(volumes, errors): the items of the task (or the task itself), checked before any request."""
+def validate_volumes(p, no_log_values=None):
+    """(volumes, errors): the items of the task (or the task itself), each typed with the module's own spec and
+    checked before any request."""
     base = {k: p[k] for k in VOLUME_OPTIONS}
-    raw = [dict(base, **{k: v for k, v in item.items() if v is not None}) for item in p["volumes"]] \
-        if p["volumes"] else [base]
-    volumes, errors = [], []
+    if p["volumes"]:
+        raw, errors = validate_items(p["volumes"], VOLUME_OPTIONS, base=base, option="volumes",
+                                     label=item_label("name", "path", "fcd_id"), no_log_values=no_log_values)
+    else:
+        raw, errors = [base], []
+    volumes = []
     for i, v in enumerate(raw):
         where = v.get("name") or "volumes[%d]" % i
-        unknown = sorted(set(v) - set(VOLUME_OPTIONS))
-        if unknown:
-            errors.append("%s: unknown keys %s" % (where, ", ".join(unknown)))
-            continue
         try:
             volumes.append(_one(v, p["vcenter"] is not None))
         except (StorageSpecError, DiskSpecError) as e:

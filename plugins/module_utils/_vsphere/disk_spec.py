@@ -19,8 +19,28 @@ UNITS = {
 DEFAULT_FOLDER = "kubevols"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class DiskSpecError(ValueError):
     pass
+
+
+def _unclean(path):
+    """Why a datastore file path is not clean (None when it is): vCenter reads '.', '..', empty segments and
+    backslashes otherwise than they look, and a disk made that way cannot be found again."""
+    if "\\" in path:
+        return "a backslash"
+    if _CONTROL.search(path):
+        return "a control character"
+    segments = path.split("/")
+    if any(s in (".", "..") for s in segments):
+        return "a '.' or '..' segment"
+    if any(s == "" for s in segments):
+        return "an empty segment"
+    if any(s != s.strip() for s in segments):
+        return "a segment that starts or ends with a space"
+    return None
 
 
 class DiskName:
@@ -34,8 +54,13 @@ class DiskName:
             raise DiskSpecError("The datastore of a disk path cannot be empty.")
         if not self.path.endswith(".vmdk") or self.path.endswith("/.vmdk"):
             raise DiskSpecError("'%s' is not a disk: the file name must end in .vmdk." % self)
-        if ".." in self.path.split("/") or "//" in self.path:
-            raise DiskSpecError("'%s' is not a clean datastore path." % self)
+        bad = _unclean(self.path)
+        if bad:
+            raise DiskSpecError("'%s' is not a clean datastore path (%s): write it as '[datastore] folder/name.vmdk'."
+                                % (self, bad))
+        bad = _CONTROL.search(self.datastore)
+        if bad or "\\" in self.datastore:
+            raise DiskSpecError("the datastore '%s' has a control character or a backslash." % self.datastore)
 
     @property
     def folder(self):

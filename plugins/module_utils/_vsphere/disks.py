@@ -18,7 +18,10 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     VsphereError,
     ssl_context,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
+    collect,
+    collect_objects,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.uuids import normalize_uuid
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
     TaskFailed,
@@ -161,23 +164,44 @@ class DiskStore:
 
     # -- attachments -------------------------------------------------------------------------------
     def attachments(self, datastores=None):
-        """{'[ds name] path': [dict(vm, moid, key, controller_key, unit, power_state)]} for every VM that uses
-        the given datastores (default: all of the datacenter's): one retrieval for all their devices."""
-        key = tuple(sorted(ds.moid for ds in datastores)) if datastores is not None else None
+        """{'[ds name] path': [dict(vm, moid, key, controller_key, unit, power_state, fcd_id, obj)]} for every VM
+        with a disk on the given datastores (default: all of the datacenter's).
+
+        Who uses a datastore is not taken from one inventory property: the VMs that Datastore.vm lists and the VMs
+        whose VirtualMachine.datastore lists the datastore (one scalar retrieval over the datacenter's VMs) are both
+        read, so a VM whose home is elsewhere is seen too. Then one retrieval of all their devices. A disk is keyed
+        by its datastore's own name (from the backing's datastore reference, not from how a path was written).
+        """
+        chosen = list(datastores) if datastores is not None else list(self.datastores.values())
+        key = tuple(sorted(ds.moid for ds in chosen))
         if self._attachments is None or self._attachments[0] != key:
+            wanted = {ds.moid for ds in chosen}
             vms = {}
-            for ds in (datastores if datastores is not None else self.datastores.values()):
+            for ds in chosen:
                 for vm in ds.vms:
+                    vms[vm._moId] = vm
+            for vm, props in collect(self.client, [vim.VirtualMachine], ["datastore"],
+                                     root=self.tree.get(self.dc)["obj"], scalar=True):
+                if any(d._moId in wanted for d in props.get("datastore") or []):
                     vms[vm._moId] = vm
             found = {}
             self._attachments = (key, found)
             props = ["name", "config.hardware.device", "runtime.powerState"]
             for obj, p in collect_objects(self.client, list(vms.values()), props):
                 for dev in p.get("config.hardware.device") or []:
-                    if isinstance(dev, vim.vm.device.VirtualDisk) and hasattr(dev.backing, "fileName"):
+                    if isinstance(dev, vim.vm.device.VirtualDisk) and getattr(dev.backing, "fileName", None):
                         fcd = getattr(dev, "vDiskId", None)
-                        found.setdefault(dev.backing.fileName, []).append(dict(
+                        found.setdefault(self._file_key(dev.backing), []).append(dict(
                             vm=p.get("name"), moid=obj._moId, key=dev.key, controller_key=dev.controllerKey,
                             unit=dev.unitNumber, power_state=str(p.get("runtime.powerState")),
                             fcd_id=fcd.id if fcd is not None else None, obj=obj))
         return self._attachments[1]
+
+    def _file_key(self, backing):
+        """'[ds name] path' of a disk backing, with the datastore's own name."""
+        name = backing.fileName
+        ds_ref = getattr(backing, "datastore", None)
+        ds = self.datastores.get(ds_ref._moId) if ds_ref is not None else None
+        if ds is not None and name.startswith("[") and "]" in name:
+            return "[%s] %s" % (ds.name, name[name.index("]") + 1:].strip())
+        return name

@@ -80,6 +80,8 @@ def _value(stub, val):
         return val.text == "true"
     if xsi in INTS:
         return int(val.text)
+    if xsi == "ArrayOfManagedObjectReference":
+        return [_ref(stub, c.get("type"), c.text) for c in val]
     if xsi in ("xsd:string", ""):
         return val.text or ""
     raise ValueError("property of type %s is not scalar" % xsi)

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
     vsphere_client,
+    vsphere_errors,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import policy_id
@@ -17,7 +17,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 def check_against_vsphere(module, p, params):
     """The datastore and storage policy of a StorageClass exist; a CSI datastore becomes its datastoreurl."""
     client = vsphere_client(module, "vcenter", "Nothing was written: ")
-    try:
+    with vsphere_errors(module, client, "checking the StorageClass against vCenter (nothing was written)"):
         if p["storage_policy"]:
             policy_id(client, p["storage_policy"])
         if p["datastore"]:
@@ -27,7 +27,3 @@ def check_against_vsphere(module, p, params):
                 url = dict(collect_objects(client, [ds], ["summary.url"])[0][1]).get("summary.url")
                 params = dict(params, datastoreurl=url)
         return params
-    except VsphereError as e:
-        module.fail_json(msg="Nothing was written: %s" % e)
-    finally:
-        client.close()

@@ -5,12 +5,18 @@
 
 from __future__ import annotations
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
+    kubernetes_argument_spec,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
+    KubeClient,
     KubernetesError,
-    kube_client,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import pv_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import fault_message
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human, kib, mib
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
@@ -24,9 +30,11 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:
     pass
+
+MAX_CONCURRENCY = 64
 
 DISK_OPTIONS = ("path", "datastore", "name", "folder", "state", "size", "disk_format", "adapter_type",
                 "first_class", "storage_policy", "force")
@@ -49,15 +57,38 @@ def disk_argument_spec():
     )
 
 
-def kube_references(module):
-    """PV references of disks, read once (one LIST of PersistentVolumes)."""
-    kube = kube_client(module, "kubernetes")
+def kube_references(module, deleting=True):
+    """PV references of disks, read once (one LIST of PersistentVolumes), through the kubernetes option or, when it
+    is not given, the environment. For a delete, no connection means no delete: the module fails saying how to
+    give one."""
+    params = module.params["kubernetes"]
+    if params is None:
+        params = ArgumentSpecValidator(kubernetes_argument_spec()).validate({}).validated_parameters
+    if deleting:
+        first = ("Nothing was deleted: a disk is deleted only after checking that no PersistentVolume names it, and "
+                 "the PersistentVolumes could not be read")
+        hint = (" Give the kubernetes option (kubeconfig, or host with api_key), or set K8S_AUTH_KUBECONFIG; or set "
+                "check_references: false to delete without looking (dangerous: a disk a PersistentVolume still "
+                "names is then deleted).")
+    else:
+        first, hint = "Reading the PersistentVolumes failed", ""
+    try:
+        kube = KubeClient(params)
+    except KubernetesError as e:
+        module.fail_json(msg="%s (%s).%s" % (first, e, hint))
     try:
         return pv_references(kube.list("PersistentVolume"))
     except KubernetesError as e:
-        module.fail_json(msg="Reading the PersistentVolumes failed, nothing was changed: %s" % e)
+        module.fail_json(msg="%s: %s.%s" % (first, e, hint))
     finally:
         kube.close()
+
+
+def fault_text(exc):
+    """A short text for an error raised while acting: vCenter's words for a fault, else the error itself."""
+    if isinstance(exc, vmodl.MethodFault):
+        return "%s: %s" % (type(exc).__name__.split(".")[-1], fault_message(exc))
+    return str(exc) or type(exc).__name__
 
 
 def gather(client, datacenter, items):
@@ -123,7 +154,7 @@ def plan_disk(it, store, refs):
                     actions.append("grown")
             if it["first_class"] and not it["fcd_id"]:
                 actions.append("registered")
-    elif it["exists"]:
+    elif it["state"] == "absent" and it["exists"]:
         if users and not it["force"]:
             error = "%s is attached to %s: detach it first, or set force: true to detach and delete it." % (
                 disk, ", ".join(users))
@@ -151,46 +182,74 @@ def plan_disk(it, store, refs):
 
 
 def apply_changes(client, store, items, concurrency):
-    """Create, grow, register, detach and delete, each kind submitted together. Returns {disk: error}."""
-    failures = {}
+    """Create, grow, register, detach and delete, each kind submitted together. Returns {disk: error}.
 
-    def record(results, what):
-        ok = []
+    Each item's result records what was really done (action, changed), so a partial failure reports honestly.
+    """
+    failures = {}
+    by_disk = {it["disk"]: it for it in items}
+    for it in items:
+        it["done"] = []
+
+    def record(results, what, action):
         for disk, result in results.items():
+            it = by_disk[disk]
             if isinstance(result, TaskFailed):
+                if action == "created" and isinstance(result.fault, vim.fault.FileAlreadyExists):
+                    it["raced"] = True  # made by someone else meanwhile: it is there, and not by us
+                    continue
                 failures[str(disk)] = "%s failed: %s" % (what, result)
             else:
-                ok.append(disk)
-        return ok
+                it["done"].append(action)
 
-    by_disk = {it["disk"]: it for it in items}
     creates = [it for it in items if "created" in it["actions"]]
     if creates:
         disk_ops.make_dirs(client, store, [(it["ds"], it["disk"].folder) for it in creates])
         results = disk_ops.run_tasks(client, disk_ops.create_jobs(client, store, creates), concurrency)
-        for disk in record(results, "creating"):
-            result = results[disk]
+        record(results, "creating", "created")
+        for disk, result in results.items():
             if isinstance(result, vim.vslm.VStorageObject):  # created as a First Class Disk with its policy
                 by_disk[disk]["fcd_id"] = by_disk[disk]["result"]["fcd_id"] = result.config.id.id
+                by_disk[disk]["done"].append("registered")
     grows = [it for it in items if "grown" in it["actions"]]
     if grows:
-        record(disk_ops.run_tasks(client, disk_ops.extend_jobs(client, store, grows), concurrency), "growing")
+        record(disk_ops.run_tasks(client, disk_ops.extend_jobs(client, store, grows), concurrency), "growing",
+               "grown")
     registers = [it for it in items if "registered" in it["actions"] and not it["fcd_id"]
-                 and str(it["disk"]) not in failures]
+                 and str(it["disk"]) not in failures and not it.get("raced")]
     if registers:
         for disk, fcd in disk_ops.register_fcds(client, store, registers).items():
             if isinstance(fcd, TaskFailed):
                 failures[str(disk)] = str(fcd)
             else:
                 by_disk[disk]["result"]["fcd_id"] = fcd
+                by_disk[disk]["done"].append("registered")
     deletes = [it for it in items if "deleted" in it["actions"]]
     _detach_forced(client, deletes, failures)
     deletes = [it for it in deletes if str(it["disk"]) not in failures]
     if deletes:
-        record(disk_ops.run_tasks(client, disk_ops.delete_jobs(client, store, deletes), concurrency), "deleting")
-    _read_back(store, [it for it in items if it["actions"] and "deleted" not in it["actions"]
-                       and str(it["disk"]) not in failures])
+        record(disk_ops.run_tasks(client, disk_ops.delete_jobs(client, store, deletes), concurrency), "deleting",
+               "deleted")
+    for it in items:
+        if it["actions"]:
+            finish_result(it)
+    _read_back(store, [it for it in items if it["done"] and "deleted" not in it["done"] or it.get("raced")])
     return failures
+
+
+def finish_result(it):
+    """The result entry from what was done (after acting), not from what was planned."""
+    done = it.get("done", [])
+    res = it["result"]
+    res["action"] = "+".join(done) or "none"
+    res["changed"] = bool(done)
+    if "deleted" in done:
+        res.update(exists=False, capacity_bytes=None, attached_to=[])
+    elif "deleted" in it["actions"]:  # the delete failed: the disk is still there
+        res.update(exists=True, capacity_bytes=it["facts"].get("capacity_bytes"),
+                   attached_to=sorted({a["vm"] for a in it["attached"]}) if not it.get("detached") else [])
+    elif it.get("raced") or done:
+        res["exists"] = True
 
 
 def _detach_forced(client, deletes, failures):
@@ -207,9 +266,13 @@ def _detach_forced(client, deletes, failures):
         tasks.append(task)
         owners[task._moId] = entries
     for moid, result in wait_for_tasks(client, tasks).items():
-        if isinstance(result, TaskFailed):
-            for it, a in owners[moid]:
+        for it, a in owners[moid]:
+            if isinstance(result, TaskFailed):
                 failures[str(it["disk"])] = "detaching from %s failed: %s" % (a["vm"], result)
+            else:
+                it["detached"] = True
+                if "detached" not in it["done"]:
+                    it["done"].append("detached")
 
 
 def _read_back(store, changed):
