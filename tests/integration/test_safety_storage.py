@@ -45,7 +45,7 @@ def refused(r, *words):
     assert r.rc != 0, r
     result = next(iter(r.tasks.values()))
     msg = result.get("msg", "")
-    assert result.get("failed"), r
+    assert result.get("failed") or result.get("_status") == "failed", r
     for text in (r.stdout, r.stderr, msg):
         assert "Traceback" not in text, text[-3000:]
     for w in words:
@@ -79,7 +79,7 @@ BAD_VMDK_ITEMS = [
      ["first_class"]),
     ("unknown policy", {"storage_policy": "No Such Policy", "first_class": True, "size": "1Gi"},
      ["No Such Policy"]),
-    ("item not a dict", "just-a-string", ["disks[0]"]),
+    ("item not a dict", "just-a-string", ["disks"]),
 ]
 
 
@@ -92,7 +92,7 @@ def test_a_bad_disks_item_is_a_clear_error_and_nothing_is_written(playbook, vsph
         vcsim_trace.mark()
         audit_log.mark()
     if isinstance(item, dict):
-        item = dict({"path": path}, **item)
+        item = dict({"path": "[LocalDS_0] kubevols/other-%s.vmdk" % name}, **item)
     # The victim comes first and is valid: a bad item anywhere stops the whole task before any change.
     r = playbook([{"name": "bad", VMDK: {"disks": [item, {"path": path, "state": "absent", "force": True}]}}])
     refused(r, *words)
@@ -124,7 +124,7 @@ def test_a_bad_vmdk_task_option_is_a_clear_error_and_nothing_is_written(playbook
 def test_force_as_a_false_string_in_an_item_does_not_delete_an_attached_disk(playbook, vsphere, n, word):
     path = "[LocalDS_1] kubevols/f-%s.vmdk" % n
     create(playbook, path)
-    att = playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-2", "path": path}}])
+    att = playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-2", "path": path, "add_controller": True}}])
     assert att.rc == 0, att
     try:
         r = playbook([{"name": "delete", VMDK: {"disks": [{"path": path, "state": "absent", "force": word}]}}])
@@ -161,7 +161,7 @@ def test_a_disk_attached_to_a_vm_is_refused_for_delete_on_every_datastore_kind(p
     rel = path.split("] ", 1)[1]
     d = create(playbook, path, first_class=first_class)
     assert bool(d["fcd_id"]) == first_class
-    att = playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-1", "path": path}}])
+    att = playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-1", "path": path, "add_controller": True}}])
     assert att.rc == 0, att
     try:
         info = playbook([{"name": "info", INFO: {"paths": [path]}}])
@@ -184,7 +184,7 @@ def test_a_disk_attached_to_a_vm_is_refused_for_delete_on_every_datastore_kind(p
 def test_force_detaches_a_disk_attached_on_another_datastore_first_then_deletes_it(playbook, vsphere, n):
     path = "[DatastoreCluster/LocalDS_2] kubevols/force-%s.vmdk" % n
     create(playbook, path)
-    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-1", "path": path}}]).rc == 0
+    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-1", "path": path, "add_controller": True}}]).rc == 0
     r = playbook([{"name": "delete", VMDK: {"path": path, "state": "absent", "force": True}}])
     assert r.rc == 0, r
     assert r["delete"]["disks"][0]["action"] == "detached+deleted"
@@ -199,7 +199,7 @@ def test_the_lab_lists_a_vm_on_every_datastore_that_holds_one_of_its_disks_as_vc
     create(playbook, path)
     vm = lab_vsphere.find(vsphere, vim.VirtualMachine, "k8s-worker-2")[0]
     ds = lab_vsphere.find(vsphere, vim.Datastore, "LocalDS_3")[0]
-    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-2", "path": path}}]).rc == 0
+    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-2", "path": path, "add_controller": True}}]).rc == 0
     try:
         assert vm._moId in [v._moId for v in ds.vm]
         assert ds._moId in [d._moId for d in vm.datastore]
@@ -214,7 +214,7 @@ def test_the_lab_lists_a_vm_on_every_datastore_that_holds_one_of_its_disks_as_vc
 def test_detaching_from_a_running_vm_is_refused_without_force(playbook, vsphere, n, vcsim_trace):
     path = "[LocalDS_0] kubevols/inuse-%s.vmdk" % n
     create(playbook, path)
-    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-1", "path": path}}]).rc == 0
+    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-1", "path": path, "add_controller": True}}]).rc == 0
     vcsim_trace.mark()
     r = playbook([{"name": "detach", ATTACH: {"node": "k8s-worker-1", "path": path, "state": "absent"}}])
     refused(r, "running VM k8s-worker-1", "force")
@@ -228,8 +228,9 @@ def test_detaching_from_a_running_vm_is_refused_without_force(playbook, vsphere,
 def test_a_forced_move_diff_says_where_the_disk_was(playbook, n):
     path = "[LocalDS_0] kubevols/move-%s.vmdk" % n
     create(playbook, path)
-    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-2", "path": path}}]).rc == 0
-    r = playbook([{"name": "move", ATTACH: {"node": "k8s-worker-3", "path": path, "force": True}}], diff=True)
+    assert playbook([{"name": "attach", ATTACH: {"node": "k8s-worker-2", "path": path, "add_controller": True}}]).rc == 0
+    r = playbook([{"name": "move", ATTACH: {"node": "k8s-worker-3", "path": path, "force": True,
+                                            "add_controller": True}}], diff=True)
     assert r.rc == 0, r
     assert r["move"]["diff"]["before"].strip() == "attached to k8s-worker-2"
     playbook([{"name": "detach", ATTACH: {"node": "k8s-worker-3", "path": path, "state": "absent", "force": True}},

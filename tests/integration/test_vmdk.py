@@ -173,6 +173,9 @@ def test_attached_and_pv_referenced_disks_are_not_deleted_without_force(playbook
     assert r["delete"]["_status"] == "failed" and "attached to k8s-worker-3" in r["delete"]["msg"]
     r = playbook([{"name": "detach", "vsphere_k8s.cloud_provider.vmdk_attachment": {
         "node": "k8s-worker-3", "path": path, "state": "absent"}}])
+    assert r["detach"]["_status"] == "failed" and "running VM k8s-worker-3" in r["detach"]["msg"]
+    r = playbook([{"name": "detach", "vsphere_k8s.cloud_provider.vmdk_attachment": {
+        "node": "k8s-worker-3", "path": path, "state": "absent", "force": True}}])
     assert r["detach"]["changed"] is True
     assert ds_file(vsphere, "LocalDS_0", "kubevols/%s.vmdk" % name) is not None  # detach keeps the file
     core = kubernetes.client.CoreV1Api(kube)

@@ -63,7 +63,7 @@ def _one(v, with_vcenter):
     if v.get("storage_policy") and v["provisioner"] == "csi":
         raise StorageSpecError("storage_policy is an in-tree volume field; a CSI volume takes its policy from the disk")
     disk = parse_disk(v["path"]) if v.get("path") else None
-    size = parse_size(v.get("capacity"))
+    size = parse_size(v.get("capacity"), "capacity")
     if size is None and not with_vcenter:
         raise StorageSpecError("give capacity, or vcenter to read the disk's size")
     out = dict(v, disk=disk, size=size, disk_bytes=None)

@@ -102,27 +102,27 @@ def parse_disk(path=None, datastore=None, name=None, folder=None):
     return DiskName(datastore, "%s/%s" % (folder, fname) if folder else fname)
 
 
-def parse_size(value):
+def parse_size(value, what="size"):
     """Bytes from 10Gi, 500Mi, 20GB, 1.5Ti or a plain number of bytes. Binary (Ki, Mi, Gi, Ti) and decimal
     (K, M, G, T and KB, MB, GB, TB) units as Kubernetes quantities use them."""
     if value is None:
         return None
     if isinstance(value, bool):
-        raise DiskSpecError("size %r is not a size." % value)
+        raise DiskSpecError("%s %r is not a size." % (what, value))
     if isinstance(value, int):
         size = value
     else:
         m = _SIZE.match(str(value))
         if not m:
-            raise DiskSpecError("size '%s' is not a size: write it as 10Gi, 500Mi, 20GB or a number of bytes."
-                                % value)
+            raise DiskSpecError("%s '%s' is not a size: write it as 10Gi, 500Mi, 20GB or a number of bytes."
+                                % (what, value))
         unit = m.group("unit").lower()
         if unit not in UNITS:
-            raise DiskSpecError("size '%s' has an unknown unit '%s': use Ki, Mi, Gi, Ti, K, M, G, T (or KB, MB, "
-                                "GB, TB)." % (value, m.group("unit")))
+            raise DiskSpecError("%s '%s' has an unknown unit '%s': use Ki, Mi, Gi, Ti, K, M, G, T (or KB, MB, "
+                                "GB, TB)." % (what, value, m.group("unit")))
         size = int(float(m.group("num")) * UNITS[unit])
     if size <= 0:
-        raise DiskSpecError("size %s must be larger than 0." % value)
+        raise DiskSpecError("%s %s must be larger than 0." % (what, value))
     return size
 
 
