@@ -111,6 +111,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     vsphere_argument_spec,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    require_pyvmomi,
     vsphere_client,
     vsphere_errors,
 )
@@ -128,6 +129,18 @@ FOLDER_KIND = {"VirtualMachine": "vm", "Folder": "vm", "HostSystem": "host", "Cl
                "StoragePod": "datastore", "Network": "network", "Datacenter": "vm"}
 
 
+def unknown_property(vim_type, path):
+    """The first segment of a property path the vSphere API type does not have (None when all are known).
+    vCenter refuses an unknown path with InvalidProperty; it is named here before any request."""
+    t = vim_type
+    for segment in path.split("."):
+        try:
+            t = t._GetPropertyInfo(segment).type  # pylint: disable=protected-access
+        except AttributeError:
+            return segment
+    return None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=vsphere_argument_spec(
@@ -140,6 +153,12 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    require_pyvmomi(module)
+    bad = [(x, unknown_property(getattr(vim, p["type"]), x)) for x in p["properties"]]
+    bad = ["%s (no '%s')" % (x, seg) for x, seg in bad if seg]
+    if bad:
+        module.fail_json(msg="Unknown properties of %s: %s. Use the property paths of the vSphere API, for example "
+                         "config.uuid, runtime.powerState, guest.net." % (p["type"], ", ".join(bad)))
     client = vsphere_client(module)
     with vsphere_errors(module, client, "listing %s objects" % p["type"]):
         root = None

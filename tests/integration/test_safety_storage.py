@@ -418,6 +418,13 @@ BAD_OTHERS = [
      ["does not exist"]),
     ("attach unknown fcd", ATTACH, {"node": "k8s-worker-1", "fcd_id": "00000000-0000-0000-0000-000000000000"},
      ["First Class Disk"]),
+    ("object info type typo", "vsphere_k8s.cloud_provider.vsphere_object_info", {"type": "VirtualMachines"},
+     ["type"]),
+    ("object info unknown property", "vsphere_k8s.cloud_provider.vsphere_object_info",
+     {"properties": ["config.noSuchThing"]}, ["config.noSuchThing"]),
+    ("object info unknown datacenter", "vsphere_k8s.cloud_provider.vsphere_object_info", {"datacenter": "NoDC"},
+     ["NoDC"]),
+    ("object info dot-dot folder", "vsphere_k8s.cloud_provider.vsphere_object_info", {"folder": "../../x"}, []),
     ("info unknown datastore", INFO, {"paths": ["[NoSuchDS] kubevols/x.vmdk"]}, ["NoSuchDS"]),
     ("info dot-dot", INFO, {"paths": ["[LocalDS_0] kubevols/../x.vmdk"]}, ["clean"]),
 ]
@@ -435,3 +442,25 @@ def test_the_lab_password_never_shows_in_a_failed_vmdk_task(playbook, n):
     r = playbook([{"name": "bad", VMDK: {"disks": [{"path": "[LocalDS_0] kubevols/%s.vmdk" % n, "state": "x"}]}}])
     assert r.rc != 0
     assert os.environ["VMWARE_PASSWORD"] not in r.stdout + r.stderr
+
+
+def test_two_tasks_creating_the_same_disks_at_once_both_succeed_and_each_disk_is_made_once(playbook, vsphere, n):
+    import threading
+    disks = [{"path": "[LocalDS_1] kubevols/race-%s-%d.vmdk" % (n, i), "size": "64Mi"} for i in range(8)]
+    results = []
+
+    def run():
+        results.append(playbook([{"name": "race", VMDK: {"disks": disks}}]))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        assert r.rc == 0, r
+    for i in range(8):
+        made = [r["race"]["disks"][i]["action"] for r in results]
+        assert made.count("created") <= 1 and all(a in ("created", "none") for a in made), made
+        assert ds_file(vsphere, "LocalDS_1", "kubevols/race-%s-%d.vmdk" % (n, i)) is not None
+    playbook([{"name": "clean", VMDK: {"disks": [dict(d, state="absent") for d in disks]}}])
