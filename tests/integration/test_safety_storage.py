@@ -464,3 +464,13 @@ def test_two_tasks_creating_the_same_disks_at_once_both_succeed_and_each_disk_is
         assert made.count("created") <= 1 and all(a in ("created", "none") for a in made), made
         assert ds_file(vsphere, "LocalDS_1", "kubevols/race-%s-%d.vmdk" % (n, i)) is not None
     playbook([{"name": "clean", VMDK: {"disks": [dict(d, state="absent") for d in disks]}}])
+
+
+def test_the_vcenter_prereqs_role_refuses_a_misspelled_zone_key_before_anything_changes(playbook, vcsim_trace):
+    plays = [{"hosts": "localhost", "gather_facts": False, "roles": [{
+        "role": "vsphere_k8s.cloud_provider.vcenter_prereqs",
+        "vars": {"vcenter_prereqs_zones": [{"name": "zone-a", "atach_to": ["/DC0/host/zone-a"]}]}}]}]
+    r = playbook(plays)
+    assert r.rc != 0, r
+    assert "atach_to" in r.stdout + r.stderr and "Traceback" not in r.stdout + r.stderr
+    assert mutating_soap_calls(vcsim_trace.entries()) == []
