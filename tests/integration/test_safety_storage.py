@@ -113,8 +113,8 @@ BAD_VMDK_TASK = [
 
 
 @pytest.mark.parametrize("case, params, words", BAD_VMDK_TASK, ids=[c[0] for c in BAD_VMDK_TASK])
-def test_a_bad_vmdk_task_option_is_a_clear_error_and_nothing_is_written(playbook, case, params, words, n,
-                                                                         vcsim_trace):
+def test_a_bad_vmdk_task_option_is_a_clear_error_and_nothing_is_written(
+        playbook, case, params, words, n, vcsim_trace):
     r = playbook([{"name": "bad", VMDK: dict({"path": "[LocalDS_0] kubevols/%s.vmdk" % n}, **params)}])
     refused(r, *words)
     assert mutating_soap_calls(vcsim_trace.entries()) == []
@@ -154,9 +154,8 @@ ATTACHED = [
 
 
 @pytest.mark.parametrize("case, template, ds, first_class", ATTACHED, ids=[c[0] for c in ATTACHED])
-def test_a_disk_attached_to_a_vm_is_refused_for_delete_on_every_datastore_kind(playbook, vsphere, n, case,
-                                                                                template, ds, first_class,
-                                                                                vcsim_trace):
+def test_a_disk_attached_to_a_vm_is_refused_for_delete_on_every_datastore_kind(
+        playbook, vsphere, n, case, template, ds, first_class, vcsim_trace):
     path = template.format(n=n)
     rel = path.split("] ", 1)[1]
     d = create(playbook, path, first_class=first_class)
@@ -296,8 +295,8 @@ def test_a_disk_a_persistent_volume_names_is_not_deleted_with_the_kubernetes_opt
     assert ds_file(vsphere, "LocalDS_0", path.split("] ")[1]) is not None
 
 
-def test_without_any_kubernetes_connection_deleting_is_refused_with_how_to_give_one(playbook, vsphere, n,
-                                                                                      tmp_path, vcsim_trace):
+def test_without_any_kubernetes_connection_deleting_is_refused_with_how_to_give_one(
+        playbook, vsphere, n, tmp_path, vcsim_trace):
     path = "[LocalDS_0] kubevols/nokube-%s.vmdk" % n
     create(playbook, path)
     vcsim_trace.mark()

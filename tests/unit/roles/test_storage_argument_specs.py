@@ -56,6 +56,7 @@ def test_storage_volumes_items_have_the_persistent_volume_options_and_choices():
 
 def test_storage_classes_items_have_the_storage_class_options_and_choices():
     spec = module_spec(storage_class)
-    own = {k: v for k, v in spec.items() if k not in ("vcenter", "kubeconfig", "context", "host", "api_key",
-                                                        "ca_cert", "client_cert", "client_key", "validate_certs")}
+    connection = ("vcenter", "kubeconfig", "context", "host", "api_key", "ca_cert", "client_cert", "client_key",
+                  "validate_certs")
+    own = {k: v for k, v in spec.items() if k not in connection}
     assert shape(role_options("storage_classes")) == shape(own)
