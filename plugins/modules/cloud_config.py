@@ -249,6 +249,17 @@ def argument_spec():
     )
 
 
+class Module(AnsibleModule):
+    """AnsibleModule whose argument errors are all given: for a nested option Ansible's first error alone can be
+    "dictionary requested, could not parse JSON or key=value", which names no option."""
+
+    def fail_json(self, msg=None, **kwargs):  # pylint: disable=arguments-differ
+        result = getattr(self, "validation_result", None)
+        if result is not None and not getattr(self, "_started", False) and result.error_messages:
+            msg = "; ".join(dict.fromkeys(result.error_messages))
+        super().fail_json(msg=msg, **kwargs)
+
+
 class WriteError(Exception):
     pass
 
@@ -369,7 +380,8 @@ def target_problems(p):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = Module(argument_spec=argument_spec(), supports_check_mode=True)
+    module._started = True  # pylint: disable=protected-access
     p = module.params
     cfg, fmt = p["config"], p["format"]
     secrets = secrets_of(cfg)

@@ -203,10 +203,14 @@ def main():
             propagate=dict(type="bool", default=True),
             group=dict(type="bool", default=False),
         ),
-        required_by={"entities": "principal"},
         supports_check_mode=True,
     )
     p = module.params
+    # Not required_by: entities defaults to [], which required_by counts as given (every task without principal,
+    # the documented permissions form included, was refused).
+    if p["entities"] and not (p["principal"] or "").strip():
+        module.fail_json(msg="entities needs principal: the user or group the role is granted to on %s. Nothing was "
+                             "changed." % ", ".join(p["entities"]))
     if not p["name"].strip():
         module.fail_json(msg="name is empty: give the role name. Nothing was changed.")
     empty = [i for i, x in enumerate(p["privileges"]) if not (x or "").strip()]
