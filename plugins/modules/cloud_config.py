@@ -230,6 +230,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     KubernetesError,
     kube_client,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 
 TARGET = dict(name=dict(type="str", required=True), namespace=dict(type="str", required=True),
               key=dict(type="str", required=True, no_log=False))
@@ -382,6 +385,7 @@ def target_problems(p):
 def main():
     module = Module(argument_spec=argument_spec(), supports_check_mode=True)
     module._started = True  # pylint: disable=protected-access
+    register_kube_secrets(module, "kubernetes")
     p = module.params
     cfg, fmt = p["config"], p["format"]
     secrets = secrets_of(cfg)

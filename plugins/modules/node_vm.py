@@ -104,6 +104,9 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
@@ -212,12 +215,18 @@ def main():
         fail_on_missing=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    register_kube_secrets(module, "kubernetes")
     p = module.params
     if p["move_to_folder"] is not None:
         problem = path_problem(p["move_to_folder"])
         if problem:
             module.fail_json(msg="move_to_folder: %s. Give a VM folder path such as /DC0/vm/kubernetes/nodes, or "
                                  "omit move_to_folder to leave the VMs where they are. Nothing was changed." % problem)
+    if p["folder"] is not None:
+        problem = path_problem(p["folder"])
+        if problem:
+            module.fail_json(msg="folder: %s. Give the VM folder to search, such as /DC0/vm/kubernetes, or omit "
+                                 "folder. Nothing was changed." % problem)
     if not p["from_cluster"] and not any(p[k] for k in INPUT_KINDS):
         module.fail_json(msg="No node VMs named: give names, uuids, provider_ids or ips, or from_cluster: true.")
     nodes = kube_node_summaries(module) if p["from_cluster"] else None

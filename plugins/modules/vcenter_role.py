@@ -213,6 +213,9 @@ def main():
                              "changed." % ", ".join(p["entities"]))
     if not p["name"].strip():
         module.fail_json(msg="name is empty: give the role name. Nothing was changed.")
+    if p["name"] != p["name"].strip() or any(ord(c) < 32 or ord(c) == 127 for c in p["name"]):
+        module.fail_json(msg="name %r has leading or trailing spaces or control characters. Nothing was changed."
+                             % p["name"][:80])
     empty = [i for i, x in enumerate(p["privileges"]) if not (x or "").strip()]
     if empty:
         module.fail_json(msg="privileges[%d] is empty: give privilege ids such as Datastore.AllocateSpace. "

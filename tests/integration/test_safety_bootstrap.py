@@ -78,6 +78,8 @@ ROLE_CASES = [
     ("role huge privilege", dict(name=ROLE, privileges=[HUGE]), ["Unknown privileges"]),
     ("role empty privilege", dict(name=ROLE, privileges=[""]), ["privileges[0]", "empty"]),
     ("role empty name", dict(name="", privileges=["Datastore.AllocateSpace"]), ["name", "empty"]),
+    ("role name with a line break", dict(name="safety\nrole", privileges=["Datastore.AllocateSpace"]),
+     ["name", "control"]),
     ("role privileges wrong type", dict(name=ROLE, privileges={"a": 1}), ["privileges"]),
     ("role permission without any principal", dict(name=ROLE, permissions=[{"entity": "/DC0"}]),
      ["permissions[0]", "principal"]),
@@ -223,6 +225,8 @@ NODE_VM_CASES = [
     ("node_vm unknown option", dict(names=NODE, move_to_foldr="/DC0/vm/x"), ["move_to_foldr"]),
     ("node_vm no input", dict(pvscsi=True), ["names"]),
     ("node_vm unknown datacenter", dict(names=NODE, datacenter="DC9"), ["DC9"]),
+    ("node_vm dot dot search folder", dict(names=NODE, folder="../vm", move_to_folder="/DC0/vm/x"),
+     ["folder", ".."]),
 ]
 
 
