@@ -133,6 +133,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereError,
+    fault_message,
     vsphere_client,
     vsphere_errors,
 )
@@ -144,7 +145,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:
     pass
 
@@ -177,6 +178,37 @@ def permission_items(p, no_log_values=None):
         if problem:
             errors.append("%s: %s" % (where, problem))
     return items, errors
+
+
+class Writer:
+    """Each change to vCenter through one place: a failure after a change says what was already done, with
+    changed: true (a failure before any change is left to vsphere_errors)."""
+
+    def __init__(self, module):
+        self.module, self.done = module, []
+
+    def __call__(self, what, call, **kwargs):
+        try:
+            out = call(**kwargs)
+        except (vmodl.MethodFault, VsphereError, OSError) as e:
+            self.fail(what, e)
+        self.done.append(what)
+        return out
+
+    def fail(self, what, e):
+        reason = str(e) if not isinstance(e, vmodl.MethodFault) else "%s: %s" % (
+            type(e).__name__.split(".")[-1], fault_message(e))
+        self.module.fail_json(msg="%s failed: %s. %s" % (what, reason.rstrip("."), (
+            "Already done: %s." % "; ".join(self.done)) if self.done else "Nothing was changed."),
+            changed=bool(self.done), done=self.done)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.done and isinstance(exc, (vmodl.MethodFault, VsphereError, OSError)):
+            self.fail("managing the role", exc)
+        return False
 
 
 def entity(client, tree, path):
@@ -225,7 +257,8 @@ def main():
         module.fail_json(msg="Invalid permissions, nothing was changed: %s" % "; ".join(errors))
     client = vsphere_client(module)
     result = dict(changed=False)
-    with vsphere_errors(module, client, "managing role %s" % p["name"]):
+    write = Writer(module)
+    with vsphere_errors(module, client, "managing role %s" % p["name"]), write:
         am = client.content.authorizationManager
         props = dict(collect_objects(client, [am], ["roleList", "privilegeList"])[0][1])
         # Every privilege vCenter defines; the Admin role holds them all (and is the only list some
@@ -246,7 +279,8 @@ def main():
             if role is not None:
                 result["changed"] = True
                 if not module.check_mode:
-                    am.RemoveAuthorizationRole(roleId=role.roleId, failIfUsed=False)
+                    write("removing role %s" % p["name"], am.RemoveAuthorizationRole, roleId=role.roleId,
+                          failIfUsed=False)
             module.exit_json(privileges=[], **result)
         if system:
             if p["privileges"] and have != want:
@@ -263,12 +297,14 @@ def main():
             diff_after.append("role %s: %s" % (p["name"], ", ".join(sorted(want))))
             if not module.check_mode:
                 if role is None:
-                    am.AddAuthorizationRole(name=p["name"], privIds=sorted(p["privileges"]))
+                    write("creating role %s" % p["name"], am.AddAuthorizationRole, name=p["name"],
+                          privIds=sorted(p["privileges"]))
                     # The id from the role list, not from the call's answer (a simulator answers 0).
                     roles = dict(collect_objects(client, [am], ["roleList"])[0][1]).get("roleList") or []
                     role_id = next(r.roleId for r in roles if r.name == p["name"])
                 else:
-                    am.UpdateAuthorizationRole(roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
+                    write("updating the privileges of role %s" % p["name"], am.UpdateAuthorizationRole,
+                          roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
                     role_id = role.roleId
             else:
                 role_id = role.roleId if role else -1
@@ -290,7 +326,8 @@ def main():
                 keep = [c for c in current if c.principal != x["principal"]]
                 keep.append(vim.AuthorizationManager.Permission(
                     principal=x["principal"], group=x["group"], roleId=role_id, propagate=x["propagate"]))
-                am.SetEntityPermissions(entity=obj, permission=keep)
+                write("granting role %s to %s on %s" % (p["name"], x["principal"], x["entity"]),
+                      am.SetEntityPermissions, entity=obj, permission=keep)
     if module._diff and result["changed"]:
         result["diff"] = dict(before="\n".join(diff_before) + "\n", after="\n".join(diff_after) + "\n")
     module.exit_json(role_id=role_id, privileges=sorted(want), **result)

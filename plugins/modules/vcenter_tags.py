@@ -138,6 +138,35 @@ def check_items(p):
     return cats, tags, errors
 
 
+class Writer:
+    """Each change through one place: a failure after a change says what was already done, with changed: true
+    (a failure before any change is left to vsphere_errors)."""
+
+    def __init__(self, module):
+        self.module, self.done = module, []
+
+    def __call__(self, what, call, *args):
+        try:
+            out = call(*args)
+        except VsphereError as e:
+            self.fail(what, e)
+        self.done.append(what)
+        return out
+
+    def fail(self, what, e):
+        self.module.fail_json(msg="%s failed: %s %s" % (what, e, (
+            "Already done: %s." % "; ".join(self.done)) if self.done else "Nothing was changed."),
+            changed=bool(self.done), changes=self.done)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.done and isinstance(exc, (VsphereError, OSError)):
+            self.fail("managing tags", exc)
+        return False
+
+
 def main():
     module = AnsibleModule(
         argument_spec=vsphere_argument_spec(
@@ -148,11 +177,12 @@ def main():
         supports_check_mode=True,
     )
     changes = []
+    write = Writer(module)
     categories, tags, errors = check_items(module.params)
     if errors:
         module.fail_json(msg="Invalid categories or tags, nothing was changed: %s" % "; ".join(errors))
     client = vsphere_client(module)
-    with vsphere_errors(module, client, "managing tags"):
+    with vsphere_errors(module, client, "managing tags"), write:
         tree = InventoryTree(client)
         by_path = {"/" + "/".join(tree.segments(m)): n["obj"] for m, n in tree.nodes.items()}
         targets = {}
@@ -175,8 +205,9 @@ def main():
         for c in categories:
             if c["name"] not in cats:
                 changes.append("category %s created" % c["name"])
-                cats[c["name"]] = {"id": None if module.check_mode else rest.create_category(
-                    c["name"], c["cardinality"], c["associable_types"]), "name": c["name"]}
+                cats[c["name"]] = {"id": None if module.check_mode else write(
+                    "category %s created" % c["name"], rest.create_category, c["name"], c["cardinality"],
+                    c["associable_types"]), "name": c["name"]}
         attached = rest.attached_tag_ids(list(targets.values()))
         tags_of = {}
         for t in tags:
@@ -188,14 +219,16 @@ def main():
             if tag is None:
                 changes.append("tag %s/%s created" % (t["category"], t["name"]))
                 if not module.check_mode:
-                    tag_id = rest.create_tag(t["name"], cat["id"])
+                    tag_id = write("tag %s/%s created" % (t["category"], t["name"]), rest.create_tag, t["name"],
+                                   cat["id"])
                     tags_of[cat["id"]][t["name"]] = {"id": tag_id, "name": t["name"]}
             for path in t["attach_to"]:
                 obj = targets[_key(path)]
                 if tag_id is None or tag_id not in attached.get(obj._moId, set()):
                     changes.append("tag %s/%s attached to %s" % (t["category"], t["name"], path))
                     if not module.check_mode:
-                        rest.attach(tag_id, obj)
+                        write("tag %s/%s attached to %s" % (t["category"], t["name"], path), rest.attach,
+                              tag_id, obj)
                         attached.setdefault(obj._moId, set()).add(tag_id)
     result = dict(changed=bool(changes), changes=changes)
     if module._diff and changes:

@@ -74,3 +74,38 @@ def test_good_tag_items_pass_with_defaults():
     assert errors == []
     assert cats == [{"name": "k8s-zone", "cardinality": "SINGLE", "associable_types": []}]
     assert tags == [{"name": "zone-a", "category": "k8s-zone", "attach_to": []}]
+
+
+class FakeModule:
+    def fail_json(self, **kw):
+        raise SystemExit(kw)
+
+
+@pytest.mark.parametrize("writer_of", ["role", "tags"])
+def test_a_failure_after_a_change_reports_changed_and_what_was_done(writer_of):
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.modules import vcenter_role, vcenter_tags
+    write = (vcenter_role if writer_of == "role" else vcenter_tags).Writer(FakeModule())
+
+    def boom(*_a, **_kw):
+        raise VsphereError("HTTP 500")
+
+    assert write("first change", lambda *a, **kw: 7) == 7
+    with pytest.raises(SystemExit) as e:
+        write("second change", boom)
+    kw = e.value.args[0]
+    assert kw["changed"] is True and "first change" in kw["msg"] and "second change failed" in kw["msg"]
+    # A failure outside a write, after one: still changed.
+    with pytest.raises(SystemExit) as e:
+        with write:
+            raise VsphereError("reading failed")
+    assert e.value.args[0]["changed"] is True
+
+
+def test_a_failure_before_any_change_is_left_to_the_error_handler():
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.modules import vcenter_role
+    write = vcenter_role.Writer(FakeModule())
+    with pytest.raises(VsphereError):
+        with write:
+            raise VsphereError("reading failed")
