@@ -11,6 +11,8 @@ version_added: 0.1.0
 description:
   - The rendering of M(vsphere_k8s.cloud_provider.cloud_config), for templates. Every INI value is quoted the way
     gcfg reads it back.
+  - The configuration is checked with the module's own option spec (types, choices, unknown keys) first. Errors never
+    hold a password.
 author:
   - vsphere_k8s developers (@vsphere-k8s)
 positional: format
@@ -44,16 +46,29 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import GcfgError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.render import (
+    FORMATS,
     ConfigError,
     render_config,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.spec import (
+    check_config,
+    scrub,
+    secrets_of,
 )
 
 
 def cloud_config(config, format):  # pylint: disable=redefined-builtin
+    if format not in FORMATS:
+        raise AnsibleFilterError("cloud_config: the format must be one of %s, not %r."
+                                 % (", ".join(FORMATS), str(format)[:40]))
+    validated, errors = check_config(config)
+    if errors:
+        raise AnsibleFilterError("cloud_config: %s" % "; ".join(errors))
+    secrets = secrets_of(config) | secrets_of(validated)
     try:
-        return render_config(dict(config), format)
+        return render_config(validated, format)
     except (ConfigError, GcfgError) as e:
-        raise AnsibleFilterError("cloud_config: %s" % e)
+        raise AnsibleFilterError("cloud_config: %s" % scrub(e, secrets))
 
 
 class FilterModule:

@@ -55,23 +55,68 @@ options:
       ca_file: {description: "C([Global] ca-file).", type: str}
       thumbprint: {description: "C([Global] thumbprint).", type: str}
       soap_roundtrip_count: {description: "C([Global] soap-roundtrip-count).", type: int}
-      ip_family: {description: "The out-of-tree provider's ip families, in priority order.", type: list, elements: str}
+      ip_family: {description: "The out-of-tree provider's ip families, in priority order.", type: list, elements: str, choices: [ipv4, ipv6]}
       cluster_id: {description: "The CSI driver's cluster-id (at most 64 characters).", type: str}
       workspace:
-        description: In-tree C([Workspace]) - C(server), C(datacenter), C(folder), C(default_datastore), C(resourcepool_path).
+        description: In-tree C([Workspace]).
         type: dict
-      labels: {description: "C([Labels]) - C(zone) and C(region): the tag categories.", type: dict}
-      nodes: {description: "The out-of-tree provider's C([Nodes]) keys, with underscores.", type: dict}
-      disk: {description: "In-tree C([Disk]) - C(scsicontrollertype).", type: dict}
-      network: {description: "In-tree C([Network]) - C(public_network).", type: dict}
-      csi: {description: "CSI - C(topology_categories), C(migration_datastore_url).", type: dict}
+        suboptions:
+          server: {description: "The vCenter of the workspace.", type: str}
+          datacenter: {description: "Its datacenter.", type: str}
+          folder: {description: "The VM folder of the node VMs.", type: str}
+          default_datastore: {description: "The default datastore of volumes (C(default-datastore)).", type: str}
+          resourcepool_path: {description: "The resource pool of dummy VMs (C(resourcepool-path)).", type: str}
+      labels:
+        description: C([Labels]) - the tag categories of zones and regions.
+        type: dict
+        suboptions:
+          zone: {description: "The zone tag category.", type: str}
+          region: {description: "The region tag category.", type: str}
+      nodes:
+        description: The out-of-tree provider's C([Nodes]) keys (several values are joined with commas).
+        type: dict
+        suboptions:
+          internal_network_subnet_cidr: {description: "C(internal-network-subnet-cidr).", type: list, elements: str}
+          external_network_subnet_cidr: {description: "C(external-network-subnet-cidr).", type: list, elements: str}
+          internal_vm_network_name: {description: "C(internal-vm-network-name).", type: list, elements: str}
+          external_vm_network_name: {description: "C(external-vm-network-name).", type: list, elements: str}
+          exclude_internal_network_subnet_cidr:
+            description: C(exclude-internal-network-subnet-cidr).
+            type: list
+            elements: str
+          exclude_external_network_subnet_cidr:
+            description: C(exclude-external-network-subnet-cidr).
+            type: list
+            elements: str
+      disk:
+        description: In-tree C([Disk]).
+        type: dict
+        suboptions:
+          scsicontrollertype: {description: "The SCSI controller type of volumes.", type: str, choices: [pvscsi, lsiLogic-sas, lsiLogic]}
+      network:
+        description: In-tree C([Network]).
+        type: dict
+        suboptions:
+          public_network: {description: "C(public-network).", type: str}
+      csi:
+        description: The CSI driver's keys.
+        type: dict
+        suboptions:
+          topology_categories: {description: "C([Labels] topology-categories); defaults to the region and zone categories.", type: list, elements: str}
+          migration_datastore_url: {description: "C(migration-datastore-url).", type: str}
   format:
     description: What to render.
     type: str
     choices: [in_tree, cpi_ini, cpi_yaml, csi]
     required: true
   dest:
-    description: Write the file here (mode 0600, parent directories created).
+    description:
+      - Write the file here (mode 0600, parent directories created), atomically - the new content goes to a temporary
+        file created exclusively (never through an existing file or link) in the same directory, then renamed over
+        O(dest).
+      - A O(dest) that is a symbolic link is refused (nothing is written) - a file holding vCenter credentials is
+        written only where it is named; give the link's target instead. So is a directory, or a path that cannot be
+        written, with an error saying why.
     type: path
   secret:
     description: Write the file into this Secret (C(name), C(namespace), C(key)).
@@ -94,7 +139,11 @@ options:
       name: {description: "The Secret name.", type: str, required: true}
       namespace: {description: "Its namespace.", type: str, required: true}
   validate:
-    description: Log in to each vCenter and check the datacenters, datastore, folder and resource pool.
+    description:
+      - Log in to each vCenter and check the datacenters, datastore, folder and resource pool.
+      - The login uses each vCenter's O(config.vcenters[].server), O(config.vcenters[].port), O(config.vcenters[].user),
+        O(config.vcenters[].password), O(config.vcenters[].ca_file) and O(config.vcenters[].insecure) (or their
+        O(config) defaults).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -134,7 +183,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 content:
-  description: The rendered file, with passwords masked.
+  description: The rendered file, with passwords masked (as in the diff; no output or error holds a password).
   returned: always
   type: str
 holds_credentials:
@@ -149,7 +198,10 @@ validated:
 """
 
 import base64
+import errno
 import os
+import stat
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -158,7 +210,14 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_
     ConfigError,
     credentials_secret_data,
     inline_credentials,
+    name_problem,
     render_config,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.spec import (
+    CONFIG,
+    scrub,
+    secret_forms,
+    secrets_of,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.validate import (
     validate_config,
@@ -171,42 +230,118 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     KubernetesError,
     kube_client,
 )
-
-VCENTER = dict(server=dict(type="str", required=True), port=dict(type="int"), user=dict(type="str"),
-               password=dict(type="str", no_log=True), datacenters=dict(type="list", elements="str"),
-               thumbprint=dict(type="str"), ca_file=dict(type="str"), insecure=dict(type="bool"),
-               soap_roundtrip_count=dict(type="int"))
-CONFIG = dict(
-    vcenters=dict(type="list", elements="dict", options=VCENTER, required=True),
-    credentials=dict(type="str", choices=["inline", "secret"], default="inline"),
-    secret_name=dict(type="str"), secret_namespace=dict(type="str", no_log=False), port=dict(type="int"),
-    insecure=dict(type="bool"), ca_file=dict(type="str"), thumbprint=dict(type="str"),
-    soap_roundtrip_count=dict(type="int"), ip_family=dict(type="list", elements="str"), cluster_id=dict(type="str"),
-    workspace=dict(type="dict"), labels=dict(type="dict"), nodes=dict(type="dict"), disk=dict(type="dict"),
-    network=dict(type="dict"), csi=dict(type="dict"),
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
 )
+
 TARGET = dict(name=dict(type="str", required=True), namespace=dict(type="str", required=True),
               key=dict(type="str", required=True, no_log=False))
 
 
-def write_file(module, path, content):
-    """Atomic, mode 0600, only when different. Returns (changed, before)."""
-    before = None
-    if os.path.exists(path):
-        with open(path, "rb") as f:
-            before = f.read().decode("utf-8", "replace")
-    mode_ok = before is not None and (os.stat(path).st_mode & 0o777) == 0o600
+def argument_spec():
+    return dict(
+        config=dict(type="dict", required=True, options=CONFIG),
+        format=dict(type="str", required=True, choices=["in_tree", "cpi_ini", "cpi_yaml", "csi"]),
+        dest=dict(type="path"),
+        secret=dict(type="dict", options=TARGET, no_log=False),
+        configmap=dict(type="dict", options=TARGET),
+        credentials_secret=dict(type="dict", no_log=False, options=dict(
+            name=dict(type="str", required=True), namespace=dict(type="str", required=True))),
+        validate=dict(type="bool", default=False),
+        kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
+    )
+
+
+class Module(AnsibleModule):
+    """AnsibleModule whose argument errors are all given: for a nested option Ansible's first error alone can be
+    "dictionary requested, could not parse JSON or key=value", which names no option."""
+
+    def fail_json(self, msg=None, **kwargs):  # pylint: disable=arguments-differ
+        result = getattr(self, "validation_result", None)
+        if result is not None and not getattr(self, "_started", False) and result.error_messages:
+            msg = "; ".join(dict.fromkeys(result.error_messages))
+        super().fail_json(msg=msg, **kwargs)
+
+
+class WriteError(Exception):
+    pass
+
+
+def dest_problem(path):
+    """Why dest cannot be written (before anything is), or None."""
+    if not path or not path.strip():
+        return "dest is empty: give a file path"
+    if path.endswith(os.sep):
+        return "dest %s ends with a slash: give a file path" % path
+    if os.path.islink(path):
+        return ("dest %s is a symbolic link: a file holding credentials is written only where it is named. Give "
+                "the link's target (%s) as dest, or remove the link" % (path, os.path.realpath(path)))
+    if os.path.isdir(path):
+        return "dest %s is a directory: give the path of the file to write, such as %s" % (
+            path, os.path.join(path, "vsphere.conf"))
+    if os.path.exists(path) and not os.path.isfile(path):
+        return "dest %s exists and is not a regular file" % path
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.lexists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        return "dest %s is below %s, which is not a directory" % (path, parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return "dest %s cannot be written: directory %s is not writable by this user (become root?)" % (path, parent)
+    return None
+
+
+def read_current(path):
+    """The current content of dest and whether its mode is 0600; (None, False) when absent."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None, False
+        raise WriteError("cannot read dest %s: %s" % (path, e.strerror or e))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise WriteError("dest %s is not a regular file" % path)
+        return f.read().decode("utf-8", "replace"), (st.st_mode & 0o777) == 0o600
+
+
+def write_file(path, content, check_mode):
+    """Atomic, mode 0600, only when different. Returns (changed, before).
+
+    The new content goes to a file created exclusively (mkstemp: O_CREAT|O_EXCL, mode 0600, a random name) in
+    dest's directory, then is renamed over dest: nothing planted in the directory is opened or followed, and
+    readers see the old file or the new one, never a part.
+    """
+    problem = dest_problem(path)
+    if problem:
+        raise WriteError(problem)
+    before, mode_ok = read_current(path)
     if before == content and mode_ok:
         return False, before
-    if not module.check_mode:
-        os.makedirs(os.path.dirname(path) or ".", mode=0o755, exist_ok=True)
-        tmp = path + ".tmp-vsphere-k8s"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if check_mode:
+        return True, before
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)
             f.write(content.encode("utf-8"))
-        os.chmod(tmp, 0o600)
-        module.atomic_move(tmp, path)
-        os.chmod(path, 0o600)
+            f.flush()
+            os.fsync(f.fileno())
+        # rename replaces dest itself: a link put there meanwhile is replaced, never followed.
+        os.rename(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise WriteError("cannot write dest %s: %s" % (path, e.strerror or e))
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
     return True, before
 
 
@@ -229,42 +364,68 @@ def k8s_objects(p, content, holds):
     return objs
 
 
+def target_problems(p):
+    """Kubernetes names of the targets, checked before anything is written."""
+    problems = []
+    for option in ("secret", "configmap", "credentials_secret"):
+        t = p[option]
+        if not t:
+            continue
+        problems.append(name_problem(t["name"], "%s.name" % option))
+        problems.append(name_problem(t["namespace"], "%s.namespace" % option, "label"))
+        if "key" in t:
+            problems.append(name_problem(t["key"], "%s.key" % option, "key"))
+    if p["credentials_secret"]:
+        for server in (vc["server"] for vc in p["config"]["vcenters"]):
+            problems.append(name_problem("%s.username" % server, "credentials_secret key for server %s" % server,
+                                         "key"))
+    return [x for x in problems if x]
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            config=dict(type="dict", required=True, options=CONFIG),
-            format=dict(type="str", required=True, choices=["in_tree", "cpi_ini", "cpi_yaml", "csi"]),
-            dest=dict(type="path"),
-            secret=dict(type="dict", options=TARGET, no_log=False),
-            configmap=dict(type="dict", options=TARGET),
-            credentials_secret=dict(type="dict", no_log=False, options=dict(
-                name=dict(type="str", required=True), namespace=dict(type="str", required=True))),
-            validate=dict(type="bool", default=False),
-            kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
-        ),
-        supports_check_mode=True,
-    )
+    module = Module(argument_spec=argument_spec(), supports_check_mode=True)
+    module._started = True  # pylint: disable=protected-access
+    register_kube_secrets(module, "kubernetes")
     p = module.params
     cfg, fmt = p["config"], p["format"]
+    secrets = secrets_of(cfg)
+    for secret in secrets:
+        # Every form a password can take in output (escaped, base64, one line of it) is masked by Ansible.
+        module.no_log_values.update(secret_forms(secret))
+
+    def fail(msg, **kw):
+        module.fail_json(msg=scrub(msg, secrets), **kw)
+
     try:
         content = render_config(cfg, fmt)
         masked = render_config(cfg, fmt, mask=True)
     except (ConfigError, GcfgError) as e:
-        module.fail_json(msg="Nothing was written: %s" % e)
+        fail("Nothing was written: %s" % e)
+    module.no_log_values.add(base64.b64encode(content.encode("utf-8")).decode())
     holds = inline_credentials(cfg, fmt)
+    problems = target_problems(p)
+    if problems:
+        fail("Nothing was written: %s." % "; ".join(problems))
     if p["configmap"] and holds:
-        module.fail_json(msg="Nothing was written: this %s file holds passwords, and a ConfigMap is readable by many; "
-                             "write it into a Secret, or use credentials: secret." % fmt)
+        fail("Nothing was written: this %s file holds passwords, and a ConfigMap is readable by many; "
+             "write it into a Secret, or use credentials: secret." % fmt)
     if (p["secret"] or p["configmap"] or p["credentials_secret"]) and p["kubernetes"] is None:
-        module.fail_json(msg="Writing into Kubernetes needs the kubernetes option ({} takes K8S_AUTH_*).")
+        fail("Writing into Kubernetes needs the kubernetes option ({} takes K8S_AUTH_*).")
+    if p["dest"] is not None:
+        problem = dest_problem(p["dest"])
+        if problem:
+            fail("Nothing was written: %s." % problem)
     validated = []
     if p["validate"]:
         problems, validated = validate_config(cfg, fmt)
         if problems:
-            module.fail_json(msg="Nothing was written: %s" % " ".join(problems), validated=validated)
+            fail("Nothing was written: %s" % " ".join(problems), validated=validated)
     changed, diff_before, diff_after = False, [], []
-    if p["dest"]:
-        file_changed, before = write_file(module, p["dest"], content)
+    if p["dest"] is not None:
+        try:
+            file_changed, before = write_file(p["dest"], content, module.check_mode)
+        except WriteError as e:
+            fail("Nothing was written: %s." % e)
         if file_changed:
             changed = True
             diff_before.append(("%s:\n%s" % (p["dest"], "(absent)" if before is None else "(previous content)")))
@@ -281,7 +442,8 @@ def main():
                     diff_after.append("%s %s/%s: %s" % (obj["kind"], md["namespace"], md["name"],
                                                         "updated" if r["before"] else "created"))
         except KubernetesError as e:
-            module.fail_json(msg=str(e))
+            fail("%s%s" % (str(e), " (the file at %s was written)" % p["dest"] if changed and p["dest"] else ""),
+                 changed=changed)
         finally:
             kube.close()
     result = dict(changed=changed, content=masked, holds_credentials=holds, validated=validated)

@@ -34,6 +34,8 @@ options:
     description:
       - Move the VMs into this VM folder (inventory path such as V(/DC0/vm/kubernetes/nodes), or a path below the
         datacenter's VM folder), creating the missing folders.
+      - Checked before anything changes - a path with V(.) or V(..) segments, empty segments (V(a//b)), a
+        backslash or a line break, or a new folder name over 80 characters, is an error.
     type: str
   fail_on_missing:
     description:
@@ -102,6 +104,9 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
@@ -110,7 +115,10 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     vsphere_client,
     vsphere_errors,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import ensure_folder
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import (
+    ensure_folder,
+    path_problem,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
     INPUT_KINDS,
     NodeLookup,
@@ -207,7 +215,18 @@ def main():
         fail_on_missing=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    register_kube_secrets(module, "kubernetes")
     p = module.params
+    if p["move_to_folder"] is not None:
+        problem = path_problem(p["move_to_folder"])
+        if problem:
+            module.fail_json(msg="move_to_folder: %s. Give a VM folder path such as /DC0/vm/kubernetes/nodes, or "
+                                 "omit move_to_folder to leave the VMs where they are. Nothing was changed." % problem)
+    if p["folder"] is not None:
+        problem = path_problem(p["folder"])
+        if problem:
+            module.fail_json(msg="folder: %s. Give the VM folder to search, such as /DC0/vm/kubernetes, or omit "
+                                 "folder. Nothing was changed." % problem)
     if not p["from_cluster"] and not any(p[k] for k in INPUT_KINDS):
         module.fail_json(msg="No node VMs named: give names, uuids, provider_ids or ips, or from_cluster: true.")
     nodes = kube_node_summaries(module) if p["from_cluster"] else None
@@ -220,7 +239,7 @@ def main():
             raise VsphereError("No VM found for: %s. Nothing was changed." % ", ".join(
                 "%s %s" % (m["input"], m["value"]) for m in lookup.missing))
         folder, created, target = None, [], None
-        if p["move_to_folder"]:
+        if p["move_to_folder"] is not None:
             folder, created = ensure_folder(lookup.tree, p["move_to_folder"], check_mode=True)
             target = created[-1] if created else lookup.tree.path(folder._moId)
         items = plan(lookup, matches, p, target)

@@ -13,6 +13,9 @@ description:
   - Creates or updates a role so that it holds the given privileges (vCenter always adds C(System.Anonymous),
     C(System.View) and C(System.Read)), and grants it to a user or group on inventory objects.
   - Unknown privilege ids and inventory paths are errors before anything changes.
+  - vCenter's system roles (C(Admin), C(ReadOnly), C(NoAccess), C(Anonymous), C(View), and any role vCenter marks as
+    a system role) are never removed or changed; they can be granted with O(permissions) or O(entities) when
+    O(privileges) is left empty (or equals their privileges).
   - Used by the C(vcenter_prereqs) role for the least-privilege roles of the vSphere cloud provider and CSI driver.
 author:
   - vsphere_k8s developers (@vsphere-k8s)
@@ -27,12 +30,17 @@ options:
     elements: str
     default: []
   state:
-    description: V(present), or V(absent) to remove the role (and its permissions).
+    description:
+      - V(present), or V(absent) to remove the role (and its permissions).
+      - A system role is never removed - V(absent) for one is an error and nothing is changed.
     type: str
     choices: [present, absent]
     default: present
   permissions:
-    description: Where the role is granted.
+    description:
+      - Where the role is granted. Each item is checked (types, unknown keys, required keys) before anything
+        changes; an error names the item.
+      - O(principal), O(group) and O(propagate) given at the task level are the defaults of every item.
     type: list
     elements: dict
     default: []
@@ -42,19 +50,18 @@ options:
         type: str
         required: true
       principal:
-        description: The user or group, with its domain.
+        description: The user or group, with its domain. Required unless O(principal) is given.
         type: str
-        required: true
       group:
-        description: Whether the principal is a group.
+        description: Whether the principal is a group. Defaults to O(group).
         type: bool
-        default: false
       propagate:
-        description: Whether the permission applies to the object's children.
+        description: Whether the permission applies to the object's children. Defaults to O(propagate).
         type: bool
-        default: true
   principal:
-    description: With O(entities), the user or group the role is granted to (a shorter form of O(permissions)).
+    description:
+      - The user or group the role is granted to on O(entities) (a shorter form of O(permissions)), and the
+        principal of every O(permissions) item that names none.
     type: str
   entities:
     description: Inventory paths the role is granted on for O(principal), with O(propagate) and O(group).
@@ -62,11 +69,12 @@ options:
     elements: str
     default: []
   propagate:
-    description: With O(entities), whether the permissions apply to the objects' children.
+    description: Whether the permissions of O(entities) (and of O(permissions) items that do not say) apply to the
+      objects' children.
     type: bool
     default: true
   group:
-    description: With O(entities), whether O(principal) is a group.
+    description: Whether O(principal) (and the principal of O(permissions) items that do not say) is a group.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -88,6 +96,21 @@ EXAMPLES = r"""
     privileges: [Datastore.AllocateSpace, Datastore.FileManagement]
     permissions:
       - {entity: /DC0/datastore/LocalDS_0, principal: "VSPHERE.LOCAL\\k8s-csi", propagate: false}
+
+- name: One principal for several objects, one of them not propagating
+  vsphere_k8s.cloud_provider.vcenter_role:
+    name: manage-k8s-node-vms
+    privileges: [VirtualMachine.Config.AddExistingDisk, VirtualMachine.Config.RemoveDisk]
+    principal: k8s-cpi@vsphere.local
+    permissions:
+      - {entity: /DC0/host/DC0_C0}
+      - {entity: /DC0/vm/kubernetes, propagate: false}
+
+- name: Grant the system role ReadOnly (system roles are granted, never changed or removed)
+  vsphere_k8s.cloud_provider.vcenter_role:
+    name: ReadOnly
+    principal: k8s-cpi@vsphere.local
+    entities: [/DC0/datastore/DatastoreCluster]
 """
 
 RETURN = r"""
@@ -104,14 +127,17 @@ privileges:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereError,
+    fault_message,
     vsphere_client,
     vsphere_errors,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import path_problem
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import (
     InventoryTree,
     split_path,
@@ -119,11 +145,70 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:
     pass
 
 SYSTEM = {"System.Anonymous", "System.View", "System.Read"}
+SYSTEM_ROLES = ("Admin", "ReadOnly", "NoAccess", "Anonymous", "View")
+PERMISSION = dict(entity=dict(type="str", required=True), principal=dict(type="str", required=True),
+                  group=dict(type="bool", default=False), propagate=dict(type="bool", default=True))
+
+
+def is_system_role(role):
+    """vCenter's own roles: marked system, or a negative id (Admin -1, ReadOnly -2, View -3, Anonymous -4,
+    NoAccess -5), or one of their names."""
+    return bool(getattr(role, "system", False)) or (role.roleId is not None and role.roleId < 0) or \
+        role.name in SYSTEM_ROLES
+
+
+def permission_items(p, no_log_values=None):
+    """The permissions to grant: O(permissions) items with the task's principal, group and propagate as their
+    defaults, then one per O(entities). Returns (items, errors naming the item)."""
+    base = dict(principal=p.get("principal"), group=p.get("group"), propagate=p.get("propagate"))
+    items, errors = validate_items(p.get("permissions"), PERMISSION, base=base, option="permissions",
+                                   label=item_label("entity"), no_log_values=no_log_values)
+    for i, x in enumerate(items):
+        if not (x["principal"] or "").strip():
+            errors.append("permissions[%d] (%s): principal is empty" % (i, x["entity"]))
+    items += [dict(entity=e, principal=p["principal"], group=p["group"], propagate=p["propagate"])
+              for e in p.get("entities") or []]
+    for where, x in [("entity %s" % x["entity"], x) for x in items]:
+        problem = path_problem(x["entity"], allow_root=True)
+        if problem:
+            errors.append("%s: %s" % (where, problem))
+    return items, errors
+
+
+class Writer:
+    """Each change to vCenter through one place: a failure after a change says what was already done, with
+    changed: true (a failure before any change is left to vsphere_errors)."""
+
+    def __init__(self, module):
+        self.module, self.done = module, []
+
+    def __call__(self, what, call, **kwargs):
+        try:
+            out = call(**kwargs)
+        except (vmodl.MethodFault, VsphereError, OSError) as e:
+            self.fail(what, e)
+        self.done.append(what)
+        return out
+
+    def fail(self, what, e):
+        reason = str(e) if not isinstance(e, vmodl.MethodFault) else "%s: %s" % (
+            type(e).__name__.split(".")[-1], fault_message(e))
+        self.module.fail_json(msg="%s failed: %s. %s" % (what, reason.rstrip("."), (
+            "Already done: %s." % "; ".join(self.done)) if self.done else "Nothing was changed."),
+            changed=bool(self.done), done=self.done)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.done and isinstance(exc, (vmodl.MethodFault, VsphereError, OSError)):
+            self.fail("managing the role", exc)
+        return False
 
 
 def entity(client, tree, path):
@@ -133,7 +218,8 @@ def entity(client, tree, path):
     for moid, node in tree.nodes.items():
         if tree.segments(moid) == segs:
             return node["obj"]
-    raise VsphereError("No inventory object at %s (give its full path, such as /DC0/datastore/LocalDS_0)." % path)
+    raise VsphereError("No inventory object at %s (give its full path, such as /DC0/datastore/LocalDS_0). "
+                       "Nothing was changed." % path)
 
 
 def main():
@@ -142,23 +228,37 @@ def main():
             name=dict(type="str", required=True),
             privileges=dict(type="list", elements="str", default=[]),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            permissions=dict(type="list", elements="dict", default=[], options=dict(
-                entity=dict(type="str", required=True), principal=dict(type="str", required=True),
-                group=dict(type="bool", default=False), propagate=dict(type="bool", default=True))),
+            # Items are checked by validate_items (the task's principal, group and propagate are their defaults).
+            permissions=dict(type="list", elements="dict", default=[]),
             principal=dict(type="str"),
             entities=dict(type="list", elements="str", default=[]),
             propagate=dict(type="bool", default=True),
             group=dict(type="bool", default=False),
         ),
-        required_by={"entities": "principal"},
         supports_check_mode=True,
     )
     p = module.params
-    p["permissions"] = list(p["permissions"]) + [
-        dict(entity=e, principal=p["principal"], group=p["group"], propagate=p["propagate"]) for e in p["entities"]]
+    # Not required_by: entities defaults to [], which required_by counts as given (every task without principal,
+    # the documented permissions form included, was refused).
+    if p["entities"] and not (p["principal"] or "").strip():
+        module.fail_json(msg="entities needs principal: the user or group the role is granted to on %s. Nothing was "
+                             "changed." % ", ".join(p["entities"]))
+    if not p["name"].strip():
+        module.fail_json(msg="name is empty: give the role name. Nothing was changed.")
+    if p["name"] != p["name"].strip() or any(ord(c) < 32 or ord(c) == 127 for c in p["name"]):
+        module.fail_json(msg="name %r has leading or trailing spaces or control characters. Nothing was changed."
+                             % p["name"][:80])
+    empty = [i for i, x in enumerate(p["privileges"]) if not (x or "").strip()]
+    if empty:
+        module.fail_json(msg="privileges[%d] is empty: give privilege ids such as Datastore.AllocateSpace. "
+                             "Nothing was changed." % empty[0])
+    permissions, errors = permission_items(p, module.no_log_values)
+    if errors:
+        module.fail_json(msg="Invalid permissions, nothing was changed: %s" % "; ".join(errors))
     client = vsphere_client(module)
     result = dict(changed=False)
-    with vsphere_errors(module, client, "managing role %s" % p["name"]):
+    write = Writer(module)
+    with vsphere_errors(module, client, "managing role %s" % p["name"]), write:
         am = client.content.authorizationManager
         props = dict(collect_objects(client, [am], ["roleList", "privilegeList"])[0][1])
         # Every privilege vCenter defines; the Admin role holds them all (and is the only list some
@@ -169,16 +269,27 @@ def main():
         if unknown:
             raise VsphereError("Unknown privileges: %s. Nothing was changed." % ", ".join(unknown))
         role = next((r for r in props.get("roleList") or [] if r.name == p["name"]), None)
+        system = role is not None and is_system_role(role)
         have = set(role.privilege or []) if role else set()
         want = set(p["privileges"]) | SYSTEM
         if p["state"] == "absent":
+            if system:
+                raise VsphereError("Role %s is a vCenter system role (id %s): it is never removed. Nothing was "
+                                   "changed." % (role.name, role.roleId))
             if role is not None:
                 result["changed"] = True
                 if not module.check_mode:
-                    am.RemoveAuthorizationRole(roleId=role.roleId, failIfUsed=False)
+                    write("removing role %s" % p["name"], am.RemoveAuthorizationRole, roleId=role.roleId,
+                          failIfUsed=False)
             module.exit_json(privileges=[], **result)
-        tree = InventoryTree(client) if p["permissions"] else None
-        targets = [(entity(client, tree, x["entity"]), x) for x in p["permissions"]]
+        if system:
+            if p["privileges"] and have != want:
+                raise VsphereError("Role %s is a vCenter system role (id %s): its privileges are never changed. "
+                                   "Leave privileges empty to grant it as it is, or give another role name. "
+                                   "Nothing was changed." % (role.name, role.roleId))
+            want = have
+        tree = InventoryTree(client) if permissions else None
+        targets = [(entity(client, tree, x["entity"]), x) for x in permissions]
         diff_before, diff_after = [], []
         if role is None or have != want:
             result["changed"] = True
@@ -186,12 +297,14 @@ def main():
             diff_after.append("role %s: %s" % (p["name"], ", ".join(sorted(want))))
             if not module.check_mode:
                 if role is None:
-                    am.AddAuthorizationRole(name=p["name"], privIds=sorted(p["privileges"]))
+                    write("creating role %s" % p["name"], am.AddAuthorizationRole, name=p["name"],
+                          privIds=sorted(p["privileges"]))
                     # The id from the role list, not from the call's answer (a simulator answers 0).
                     roles = dict(collect_objects(client, [am], ["roleList"])[0][1]).get("roleList") or []
                     role_id = next(r.roleId for r in roles if r.name == p["name"])
                 else:
-                    am.UpdateAuthorizationRole(roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
+                    write("updating the privileges of role %s" % p["name"], am.UpdateAuthorizationRole,
+                          roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
                     role_id = role.roleId
             else:
                 role_id = role.roleId if role else -1
@@ -213,7 +326,8 @@ def main():
                 keep = [c for c in current if c.principal != x["principal"]]
                 keep.append(vim.AuthorizationManager.Permission(
                     principal=x["principal"], group=x["group"], roleId=role_id, propagate=x["propagate"]))
-                am.SetEntityPermissions(entity=obj, permission=keep)
+                write("granting role %s to %s on %s" % (p["name"], x["principal"], x["entity"]),
+                      am.SetEntityPermissions, entity=obj, permission=keep)
     if module._diff and result["changed"]:
         result["diff"] = dict(before="\n".join(diff_before) + "\n", after="\n".join(diff_after) + "\n")
     module.exit_json(role_id=role_id, privileges=sorted(want), **result)

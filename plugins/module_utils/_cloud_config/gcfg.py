@@ -12,27 +12,36 @@ class GcfgError(ValueError):
 
 
 def quote(value):
-    """Always double-quoted; backslash and double quote escaped. gcfg reads back any UTF-8 text but newlines."""
+    """Always double-quoted; backslash and double quote escaped. gcfg reads back any UTF-8 text but line breaks
+    and NUL. The error never holds the value (it may be a password): callers name the key."""
     text = "%s" % (value,)
-    if "\n" in text or "\r" in text:
-        raise GcfgError("a vsphere.conf value cannot hold a line break: %r" % text[:40])
+    if "\n" in text or "\r" in text or "\0" in text:
+        raise GcfgError("a vsphere.conf value cannot hold a line break (or NUL)")
     return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def render(sections):
-    """sections: [(name, subsection or None, [(key, value)])]; values None are left out."""
+    """sections: [(name, subsection or None, [(key, value)])]; values None are left out. An error names the
+    section and key, never the value."""
     out = []
-    for name, sub, items in sections:
+    for number, (name, sub, items) in enumerate(sections):
         items = [(k, v) for k, v in items if v is not None and v != "" and v != []]
         if not items and sub is None and name not in ("Global",):
             continue
-        out.append("[%s]" % name if sub is None else "[%s %s]" % (name, quote(sub)))
+        try:
+            out.append("[%s]" % name if sub is None else "[%s %s]" % (name, quote(sub)))
+        except GcfgError as e:
+            raise GcfgError("the name of section %s number %d: %s" % (name, number + 1, e))
         for key, value in items:
             if isinstance(value, bool):
                 value = "true" if value else "false"
             elif isinstance(value, (list, tuple)):
                 value = ",".join(str(v) for v in value)
-            out.append("%s = %s" % (key, quote(value)))
+            try:
+                out.append("%s = %s" % (key, quote(value)))
+            except GcfgError as e:
+                where = "[%s]" % name if sub is None else "[%s %s]" % (name, quote(sub))
+                raise GcfgError("%s %s: %s" % (where, key, e))
         out.append("")
     return "\n".join(out)
 

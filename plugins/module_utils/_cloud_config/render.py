@@ -7,6 +7,7 @@ one structured input. Pure logic: shared by the cloud_config module and filter."
 from __future__ import annotations
 
 import json
+import re
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import render
 
@@ -20,8 +21,37 @@ NODES_KEYS = (("internal_network_subnet_cidr", "internalNetworkSubnetCidr"),
               ("exclude_external_network_subnet_cidr", "excludeExternalNetworkSubnetCidr"))
 
 
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
 class ConfigError(ValueError):
-    pass
+    """A config that cannot be rendered; the message never holds a password."""
+
+
+def name_problem(value, what, kind="subdomain"):
+    """Why value is not a valid Kubernetes name (subdomain: Secret or ConfigMap name; label: namespace; key: a
+    data key), or None."""
+    if not isinstance(value, str) or not value:
+        return "%s is empty" % what
+    if kind == "key":
+        if len(value) > 253 or not DATA_KEY.match(value) or value in (".", ".."):
+            return ("%s %r is not a valid data key (letters, digits, '-', '_' and '.', at most 253 characters)"
+                    % (what, value[:80]))
+        return None
+    limit, pattern = (63, DNS_LABEL) if kind == "label" else (253, DNS_SUBDOMAIN)
+    if len(value) > limit or not pattern.match(value):
+        return ("%s %r is not a valid Kubernetes %s (lower case letters, digits and '-'%s, at most %d characters)"
+                % (what, value[:80], "namespace" if kind == "label" else "name",
+                   "" if kind == "label" else " and '.'", limit))
+    return None
+
+
+def _port_problem(value, what):
+    if value is not None and not (isinstance(value, int) and 0 < value < 65536):
+        return "%s must be a port number from 1 to 65535" % what
+    return None
 
 
 def _csv(value):
@@ -45,17 +75,37 @@ def check(cfg, fmt):
     vcs = cfg.get("vcenters") or []
     if not vcs:
         raise ConfigError("config.vcenters needs at least one vCenter.")
+    servers = set()
+    problems = [_port_problem(cfg.get("port"), "config.port")]
     for i, vc in enumerate(vcs):
-        if not vc.get("server"):
+        server = vc.get("server")
+        if not server or not str(server).strip():
             raise ConfigError("config.vcenters[%d] needs server." % i)
+        if str(server) != str(server).strip() or re.search(r"[\s/\\\x00-\x1f\x7f]", str(server)):
+            raise ConfigError("config.vcenters[%d].server %r is not a host name or address (no spaces, slashes or "
+                              "line breaks)." % (i, str(server)[:80]))
+        if server in servers:
+            raise ConfigError("config.vcenters[%d]: vCenter %s is given twice." % (i, server))
+        servers.add(server)
+        problems.append(_port_problem(vc.get("port"), "config.vcenters[%d].port" % i))
         if inline_credentials(cfg, fmt) and not (vc.get("user") and vc.get("password") is not None):
             raise ConfigError("vCenter %s needs user and password (credentials: inline%s)." % (
                 vc["server"], ", and the CSI driver always reads them from its file" if fmt == "csi" else ""))
+        if vc.get("user") is not None and re.search(r"[\x00-\x1f\x7f]", str(vc["user"])):
+            raise ConfigError("config.vcenters[%d].user holds a line break or control character." % i)
+    problems = [x for x in problems if x]
+    if problems:
+        raise ConfigError("; ".join(problems) + ".")
     if (cfg.get("credentials") or "inline") == "secret" and fmt in ("in_tree", "cpi_ini", "cpi_yaml"):
         if not cfg.get("secret_name") or not cfg.get("secret_namespace"):
             raise ConfigError("credentials: secret needs secret_name and secret_namespace.")
+        problem = name_problem(cfg["secret_name"], "config.secret_name") or \
+            name_problem(cfg["secret_namespace"], "config.secret_namespace", "label")
+        if problem:
+            raise ConfigError(problem + ".")
     ws = cfg.get("workspace") or {}
-    if fmt == "in_tree" and ws and not (ws.get("server") and ws.get("datacenter")):
+    if fmt == "in_tree" and any(v not in (None, "") for v in ws.values()) and \
+            not (ws.get("server") and ws.get("datacenter")):
         raise ConfigError("config.workspace needs server and datacenter.")
     if fmt == "csi" and cfg.get("cluster_id") and len(cfg["cluster_id"]) > 64:
         raise ConfigError("cluster_id has %d characters; the CSI driver takes at most 64." % len(cfg["cluster_id"]))
@@ -128,7 +178,7 @@ def render_yaml(cfg, mask=False):
             "password": None if secret else (MASK if mask else vc.get("password")),
             "thumbprint": vc.get("thumbprint"), "caFile": vc.get("ca_file"), "insecureFlag": vc.get("insecure")}
     labels = cfg.get("labels") or {}
-    nodes = cfg.get("nodes") or {}
+    nodes = dict((k, _csv(v)) for k, v in (cfg.get("nodes") or {}).items())
     doc = {"global": glob, "vcenter": vcenter, "labels": {"zone": labels.get("zone"), "region": labels.get("region")},
            "nodes": {camel: nodes.get(key) for key, camel in NODES_KEYS}}
     return json.dumps(_prune(doc), indent=2, sort_keys=True) + "\n"

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereClient,
     VsphereError,
@@ -12,9 +14,34 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:
     pass
+
+# The connection helper speaks of the vSphere modules' options; validate logs in with the config's keys.
+HINTS = [
+    (r"with ca_bundle \(or VMWARE_CA_BUNDLE\), or, on a lab only, set validate_certs: false",
+     "with ca_file in the vCenter's config (or config.ca_file), or, on a lab only, set insecure: true"),
+    (r"ca_bundle", "ca_file"),
+    (r"VMWARE_CA_BUNDLE", "ca_file"),
+    (r"validate_certs: false", "insecure: true"),
+    (r"validate_certs", "insecure"),
+    (r"check username and password", "check the vCenter's user and password in config"),
+    (r"Check hostname, port, proxy and firewall", "Check the vCenter's server and port in config, and the firewall"),
+    (r"Check hostname, port, proxy and that vCenter is up",
+     "Check the vCenter's server and port in config, and that vCenter is up"),
+    (r"Check hostname", "Check the vCenter's server in config"),
+    (r"\bhostname\b", "server"),
+    (r"\busername\b", "user"),
+    (r"\bVMWARE_[A-Z_]+", "the vCenter's config"),
+]
+
+
+def config_hint(message):
+    """A connection message with its hints naming this module's config keys, not the vSphere modules' options."""
+    for pattern, repl in HINTS:
+        message = re.sub(pattern, repl, message)
+    return message
 
 
 def _params(cfg, vc):
@@ -35,7 +62,10 @@ def validate_config(cfg, fmt):
         try:
             client = VsphereClient(_params(cfg, vc))
         except VsphereError as e:
-            problems.append(str(e))
+            problems.append("validate: %s" % config_hint(str(e)))
+            continue
+        except Exception as e:  # pylint: disable=broad-except
+            problems.append("validate: cannot log in to vCenter %s: %s." % (vc["server"], type(e).__name__))
             continue
         try:
             tree = InventoryTree(client)
@@ -47,6 +77,13 @@ def validate_config(cfg, fmt):
                     problems.append("vCenter %s has no datacenter %s." % (vc["server"], dc))
             if fmt == "in_tree" and ws.get("server") == vc["server"]:
                 problems.extend(_workspace(tree, ws, vc["server"]))
+        except VsphereError as e:
+            problems.append("vCenter %s: %s" % (vc["server"], e))
+        except vmodl.MethodFault as e:
+            problems.append("vCenter %s: reading the inventory failed: %s: %s" % (
+                vc["server"], type(e).__name__.split(".")[-1], getattr(e, "msg", None) or ""))
+        except (OSError, ValueError) as e:
+            problems.append("vCenter %s: the connection broke while reading the inventory: %s" % (vc["server"], e))
         finally:
             client.close()
     return problems, checked

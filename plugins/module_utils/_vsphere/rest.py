@@ -49,7 +49,12 @@ class RestSession:
             raise VsphereError("vSphere REST %s %s failed: %s" % (method, path.split("?")[0], e))
         if not raw:
             return None
-        return json.loads(raw).get("value")
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            raise VsphereError("vSphere REST %s %s answered something that is not JSON: %r"
+                               % (method, path.split("?")[0], raw[:100]))
+        return doc.get("value") if isinstance(doc, dict) else doc
 
     def close(self):
         if self.token:

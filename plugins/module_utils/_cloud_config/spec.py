@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The argument spec of a cloud config, shared by the cloud_config module and filter: every key typed, every
+secret no_log, nothing unknown dropped silently. And the scrubbing of secrets from any text that leaves."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+MASK = "********"
+
+VCENTER = dict(server=dict(type="str", required=True), port=dict(type="int"), user=dict(type="str"),
+               password=dict(type="str", no_log=True), datacenters=dict(type="list", elements="str"),
+               thumbprint=dict(type="str"), ca_file=dict(type="str"), insecure=dict(type="bool"),
+               soap_roundtrip_count=dict(type="int"))
+WORKSPACE = dict(server=dict(type="str"), datacenter=dict(type="str"), folder=dict(type="str"),
+                 default_datastore=dict(type="str"), resourcepool_path=dict(type="str"))
+LABELS = dict(zone=dict(type="str"), region=dict(type="str"))
+NODES = dict((key, dict(type="list", elements="str")) for key in (
+    "internal_network_subnet_cidr", "external_network_subnet_cidr", "internal_vm_network_name",
+    "external_vm_network_name", "exclude_internal_network_subnet_cidr", "exclude_external_network_subnet_cidr"))
+DISK = dict(scsicontrollertype=dict(type="str", choices=["pvscsi", "lsiLogic-sas", "lsiLogic"]))
+NETWORK = dict(public_network=dict(type="str"))
+CSI = dict(topology_categories=dict(type="list", elements="str"), migration_datastore_url=dict(type="str"))
+CONFIG = dict(
+    vcenters=dict(type="list", elements="dict", options=VCENTER, required=True),
+    credentials=dict(type="str", choices=["inline", "secret"], default="inline"),
+    secret_name=dict(type="str", no_log=False), secret_namespace=dict(type="str", no_log=False),
+    port=dict(type="int"), insecure=dict(type="bool"), ca_file=dict(type="str"), thumbprint=dict(type="str"),
+    soap_roundtrip_count=dict(type="int"), ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"]),
+    cluster_id=dict(type="str"),
+    workspace=dict(type="dict", options=WORKSPACE), labels=dict(type="dict", options=LABELS),
+    nodes=dict(type="dict", options=NODES), disk=dict(type="dict", options=DISK),
+    network=dict(type="dict", options=NETWORK), csi=dict(type="dict", options=CSI),
+)
+SECRET_KEYS = ("password",)
+
+
+def secrets_of(config):
+    """Every secret a config holds (the vCenter passwords), as given. Tolerates any shape."""
+    out = set()
+    vcs = config.get("vcenters") if isinstance(config, dict) else None
+    for vc in vcs if isinstance(vcs, list) else []:
+        if isinstance(vc, dict):
+            for key in SECRET_KEYS:
+                if vc.get(key) not in (None, ""):
+                    out.add(str(vc[key]))
+    return out
+
+
+def secret_forms(secret):
+    """The ways a secret can show up in text: as is, escaped (repr, JSON, gcfg), base64, line by line."""
+    forms = {secret, repr(secret)[1:-1], secret.replace("\\", "\\\\").replace('"', '\\"'),
+             base64.b64encode(secret.encode("utf-8")).decode()}
+    forms.update(part for part in re.split(r"[\r\n]+", secret) if len(part) >= 3)
+    return {f for f in forms if f}
+
+
+def scrub(text, secrets):
+    """text with every form of every secret replaced by the mask (longest first)."""
+    text = "%s" % (text,)
+    forms = set()
+    for s in secrets or ():
+        forms |= secret_forms(s)
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text
+
+
+def check_config(config):
+    """(validated config, errors): the same checks the module's argument spec makes, for the filter. Errors are
+    scrubbed of the config's secrets."""
+    if not isinstance(config, dict):
+        return None, ["the configuration must be a dictionary, got %s" % type(config).__name__]
+    result = ArgumentSpecValidator(CONFIG).validate(dict(config))
+    secrets = secrets_of(config) | {str(v) for v in result._no_log_values}  # pylint: disable=protected-access
+    errors = [scrub(msg, secrets) for msg in result.error_messages]
+    return (None if errors else result.validated_parameters), errors
