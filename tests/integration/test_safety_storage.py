@@ -451,7 +451,7 @@ def test_two_tasks_creating_the_same_disks_at_once_both_succeed_and_each_disk_is
     def run():
         results.append(playbook([{"name": "race", VMDK: {"disks": disks}}]))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
