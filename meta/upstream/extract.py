@@ -84,7 +84,7 @@ def show(gitdir, ref, path):
 
 def exists(gitdir, ref, path):
     return subprocess.run(["git", "--git-dir", gitdir, "cat-file", "-e", "%s:%s" % (ref, path)],
-                          capture_output=True).returncode == 0
+                          capture_output=True, check=False).returncode == 0
 
 
 def commit_of(gitdir, ref):
@@ -334,7 +334,8 @@ class Dumper(yaml.SafeDumper):
 
 
 def _repr_list(dumper, data):
-    flow = all(isinstance(x, (str, int, float, bool)) or x is None for x in data) and len(data) <= 12
+    scalars = all(isinstance(x, (str, int, float, bool)) or x is None for x in data)
+    flow = scalars and sum(len(str(x)) + 2 for x in data) <= 100
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
@@ -358,7 +359,7 @@ def sidecars(images):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     ap.add_argument("--csi-git", required=True)
     ap.add_argument("--cpi-git", required=True)
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
@@ -404,8 +405,8 @@ def main(argv=None):
             problems.append("CPI line v%s has no final tag in the snapshot" % minor)
             continue
         cpi_line_tag[minor] = tag
-    for minor, tag in list(cpi_line_tag.items()) + [(".".join(t.lstrip("v").split(".")[:2]), t)
-                                                     for t in CPI_EXTRA_TAGS]:
+    extra = [(".".join(t.lstrip("v").split(".")[:2]), t) for t in CPI_EXTRA_TAGS]
+    for minor, tag in list(cpi_line_tag.items()) + extra:
         if tag in cpi_out:
             continue
         facts = cpi_facts(a.cpi_git, tag, minor)
