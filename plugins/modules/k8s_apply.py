@@ -12,7 +12,11 @@ version_added: 0.1.0
 description:
   - Applies (or deletes) a list of objects with server-side apply (field manager C(vsphere-k8s)), in the order
     given. An object that already holds every value costs no write; check mode is a server-side dry run; Secret
-    data never shows in diffs.
+    data never shows in diffs or any other output.
+  - Every definition is checked before anything is written - a known kind with its apiVersion, metadata a dict,
+    the name valid for the kind as the API server checks it (a DNS-1123 subdomain for most kinds, a DNS-1035
+    label for a Service, a path segment for RBAC kinds) and the namespace a DNS-1123 label.
+  - When an object fails after others were written, the task fails with C(changed=true) and the objects done.
   - Knows the kinds a cloud provider installation uses - Namespace, ServiceAccount, Secret, ConfigMap, Service,
     ClusterRole(Binding), Role(Binding), DaemonSet, Deployment, StatefulSet, CSIDriver, StorageClass,
     PersistentVolume(Claim).

@@ -91,7 +91,13 @@ options:
         class, so exactly one is the default. V(false) marks it as not the default. Unset leaves it as it is.
     type: bool
   recreate:
-    description: Replace the class when an immutable field (parameters, provisioner, reclaim policy, binding mode, topologies) changes.
+    description:
+      - Replace the class when an immutable field (parameters, provisioner, reclaim policy, binding mode,
+        topologies) changes.
+      - The new class is first validated by the API server (a dry-run create under a generated name), so a class
+        the server refuses leaves the old one in place. Should creating it fail anyway after the old one was
+        deleted, the old class is created again and the task fails saying so.
+      - In check mode the replacement is reported with its diff and nothing is written.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -14,6 +14,7 @@ from conftest import audit_writes
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 HUGE = "a" * 300
+TOKEN = "not-a-real-token-7f3a9c"  # a one-letter token would be masked in every message
 
 
 @pytest.fixture
@@ -52,12 +53,16 @@ def token_kubeconfig(token):
 
 @pytest.fixture
 def service_account(api, namespace):
-    """A ServiceAccount allowed to edit its namespace, and a token for it."""
+    """A ServiceAccount allowed to write ConfigMaps in its namespace, and a token for it."""
     import kubernetes
     api["core"].create_namespaced_service_account(namespace, {"metadata": {"name": "deployer"}})
+    # A Role of its own: the lab runs no aggregation controller, so the built-in edit role has no rules.
+    api["rbac"].create_namespaced_role(namespace, {
+        "metadata": {"name": "configmaps"},
+        "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "create", "patch"]}]})
     api["rbac"].create_namespaced_role_binding(namespace, {
-        "metadata": {"name": "deployer-edit"},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+        "metadata": {"name": "deployer-configmaps"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "configmaps"},
         "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": namespace}]})
     request = kubernetes.client.AuthenticationV1TokenRequest(
         spec=kubernetes.client.V1TokenRequestSpec(audiences=[ISSUER], expiration_seconds=3600))
@@ -88,12 +93,14 @@ def test_a_token_only_kubeconfig_acts_as_its_service_account(playbook, audit_log
         path = tmp_path / "sa.kubeconfig"
         path.write_text(yaml.safe_dump(kubeconfig))
         kubeconfig = str(path)
+    audit_log.mark()  # after the set-up's own writes
     r = playbook(apply_task(kubeconfig=kubeconfig, definitions=[configmap("by-token", namespace)]),
                  env={"ANSIBLE_VERBOSITY": "3"})
     assert r.rc == 0, r
-    assert api["core"].read_namespaced_config_map("by-token", namespace).data == {"a": "1"}
     events = [e for e in audit_log.entries() if "/configmaps" in e.get("requestURI", "")]
     assert events and users_of(events) == {user}, users_of(events)
+    assert {e["verb"] for e in events} >= {"get", "patch"}
+    assert api["core"].read_namespaced_config_map("by-token", namespace).data == {"a": "1"}
     assert token not in r.stdout + r.stderr
 
 
@@ -101,6 +108,7 @@ def test_a_kubeconfig_dict_never_shows_its_token_or_key_even_in_a_failure(playbo
     _, token = service_account
     kubeconfig = token_kubeconfig(token)
     kubeconfig["users"][0]["user"]["client-key-data"] = "S0VZLURBVEEtc2VjcmV0"
+    audit_log.mark()
     r = playbook(apply_task(kubeconfig=kubeconfig, context="no-such-context",
                             definitions=[configmap("x", "default")]), env={"ANSIBLE_VERBOSITY": "3"})
     assert r["apply"]["_status"] == "failed" and "no-such-context" in r["apply"]["msg"]
@@ -112,6 +120,7 @@ def test_a_kubeconfig_dict_never_shows_its_token_or_key_even_in_a_failure(playbo
 # -- F5: names and namespaces never reach another object --------------------------------------------------------------
 def test_a_configmap_named_like_a_path_does_not_delete_a_secret(playbook, audit_log, api, namespace):
     api["core"].create_namespaced_secret(namespace, {"metadata": {"name": "x"}, "stringData": {"k": "v"}})
+    audit_log.mark()
     r = playbook(apply_task(state="absent", definitions=[configmap("../secrets/x", namespace)]))
     assert r["apply"]["_status"] == "failed" and "definitions[0]" in r["apply"]["msg"]
     assert api["core"].read_namespaced_secret("x", namespace).metadata.name == "x"
@@ -121,6 +130,7 @@ def test_a_configmap_named_like_a_path_does_not_delete_a_secret(playbook, audit_
 def test_a_namespace_with_a_path_does_not_reach_kube_system(playbook, audit_log, api, uid):
     name = "reach-" + uid
     api["core"].create_namespaced_config_map("kube-system", {"metadata": {"name": name}, "data": {"a": "1"}})
+    audit_log.mark()
     try:
         r = playbook(apply_task(state="absent", definitions=[
             configmap(name, "default/configmaps/../../kube-system")]))
@@ -135,7 +145,7 @@ def test_a_namespace_with_a_path_does_not_reach_kube_system(playbook, audit_log,
 CM = {"apiVersion": "v1", "kind": "ConfigMap"}
 K8S_APPLY_BAD = [
     ("state misspelled", dict(state="Present", definitions=[configmap("a", "default")]), "state"),
-    ("option misspelled", dict(defintions=[configmap("a", "default")]), "defintions"),
+    ("option misspelled", dict(definitions=[configmap("a", "default")], stat="absent"), "stat"),
     ("definitions missing", dict(), "definitions"),
     ("definitions empty", dict(definitions=[]), "definitions is empty"),
     ("definitions a string", dict(definitions="kind=ConfigMap"), "definitions"),
@@ -173,9 +183,9 @@ K8S_APPLY_BAD = [
     ("context unknown", dict(context="no-such-context", definitions=[configmap("a", "default")]), "no-such-context"),
     ("validate_certs not a bool", dict(validate_certs="maybe", definitions=[configmap("a", "default")]),
      "validate_certs"),
-    ("host unreachable", dict(host="https://127.0.0.1:1", api_key="t", definitions=[configmap("a", "default")]),
+    ("host unreachable", dict(host="https://127.0.0.1:1", api_key=TOKEN, definitions=[configmap("a", "default")]),
      "Cannot reach the Kubernetes API server https://127.0.0.1:1"),
-    ("host not a URL", dict(host="127.0.0.1", api_key="t", definitions=[configmap("a", "default")]), "host"),
+    ("host not a URL", dict(host="127.0.0.1", api_key=TOKEN, definitions=[configmap("a", "default")]), "host"),
 ]
 
 
@@ -196,11 +206,12 @@ def test_k8s_apply_bad_input_is_a_clear_error_and_writes_nothing(playbook, audit
 def test_k8s_apply_against_a_server_that_is_no_apiserver_is_a_clear_error(playbook, audit_log):
     # vcsim speaks HTTPS with the lab's CA but answers no Kubernetes JSON.
     host = "https://127.0.0.1:%s" % os.environ["VMWARE_PORT"]
-    r = playbook(apply_task(host=host, api_key="t", ca_cert=os.environ["VMWARE_CA_BUNDLE"],
+    r = playbook(apply_task(host=host, api_key=TOKEN, ca_cert=os.environ["VMWARE_CA_BUNDLE"],
                             definitions=[configmap("a", "default")]))
     assert_clean_failure(r, "apply", "ConfigMap default/a", audit_log)
+    assert "Check that host is a Kubernetes API server" in r["apply"]["msg"]
     r = playbook([{"name": "info", "vsphere_k8s.cloud_provider.k8s_cluster_info": {
-        "host": host, "api_key": "t", "ca_cert": os.environ["VMWARE_CA_BUNDLE"]}}])
+        "host": host, "api_key": TOKEN, "ca_cert": os.environ["VMWARE_CA_BUNDLE"]}}])
     assert_clean_failure(r, "info", "Reading the cluster failed", audit_log)
 
 
@@ -220,7 +231,8 @@ STORAGE_CLASS_BAD = [
     ("vsan value a word", dict(name="x", provisioner="in_tree", vsan={"disk_stripes": "two"}), "disk_stripes"),
     ("recreate not a bool", dict(name="x", recreate="maybe"), "recreate"),
     ("default not a bool", dict(name="x", default="maybe"), "default"),
-    ("topologies a string", dict(name="x", allowed_topologies="zone-a"), "allowed_topologies"),
+    # ansible-core's own message for a string given to a dict option with suboptions does not name the option
+    ("topologies a string", dict(name="x", allowed_topologies="zone-a"), "dictionary requested"),
     ("topologies misspelled", dict(name="x", allowed_topologies={"zone": ["a"]}), "zone"),
     ("name missing", dict(storage_policy="gold"), "name"),
     ("name empty", dict(name=""), "StorageClass name"),
@@ -230,7 +242,7 @@ STORAGE_CLASS_BAD = [
     ("fstype huge", dict(name="x", fstype="a" * 300000), "parameters"),
     ("kubeconfig a number", dict(name="x", kubeconfig=5), "kubeconfig"),
     ("context unknown", dict(name="x", context="no-such-context"), "no-such-context"),
-    ("host unreachable", dict(name="x", host="https://127.0.0.1:1", api_key="t"), "Cannot reach"),
+    ("host unreachable", dict(name="x", host="https://127.0.0.1:1", api_key=TOKEN), "Cannot reach"),
 ]
 
 
@@ -254,8 +266,8 @@ CLUSTER_INFO_BAD = [
     ("kubeconfig without users", dict(kubeconfig={"apiVersion": "v1", "clusters": []}), "kubeconfig"),
     ("context unknown", dict(context="no-such-context"), "no-such-context"),
     ("context empty", dict(context=""), "context"),
-    ("host unreachable", dict(host="https://127.0.0.1:1", api_key="t"), "Cannot reach"),
-    ("host huge", dict(host="https://" + HUGE, api_key="t"), "Cannot reach"),
+    ("host unreachable", dict(host="https://127.0.0.1:1", api_key=TOKEN), "Cannot reach"),
+    ("host huge", dict(host="https://" + HUGE, api_key=TOKEN), "Cannot reach"),
 ]
 
 
@@ -314,6 +326,7 @@ def assert_unchanged(api, gold):
 
 
 def test_an_immutable_change_without_recreate_is_refused_and_nothing_changes(playbook, audit_log, api, gold):
+    audit_log.mark()  # after the fixture created the class
     r = playbook(sc_task(name=gold[0], storage_policy="silver", allowed_topologies={"zones": ["zone-a"]}))
     assert_clean_failure(r, "sc", "set recreate: true", audit_log)
     assert r["sc"]["changed"] is False
@@ -321,6 +334,7 @@ def test_an_immutable_change_without_recreate_is_refused_and_nothing_changes(pla
 
 
 def test_recreate_with_a_class_the_server_refuses_keeps_the_old_class(playbook, audit_log, api, gold):
+    audit_log.mark()  # after the fixture created the class
     # The API server refuses duplicate topology values (422); the old code deleted the class first.
     r = playbook(sc_task(name=gold[0], storage_policy="silver", recreate=True,
                          allowed_topologies={"zones": ["zone-b", "zone-b"]}))
@@ -330,6 +344,7 @@ def test_recreate_with_a_class_the_server_refuses_keeps_the_old_class(playbook, 
 
 
 def test_recreate_in_check_mode_reports_the_change_with_a_diff_and_writes_nothing(playbook, audit_log, api, gold):
+    audit_log.mark()  # after the fixture created the class
     r = playbook(sc_task(name=gold[0], storage_policy="silver", recreate=True,
                          allowed_topologies={"zones": ["zone-a"]}), check=True, diff=True)
     result = r["sc"]

@@ -326,11 +326,20 @@ class KubeClient:
                                       resp.headers.get("Content-Type") or "no content type", resp.status))
 
     def _api_error(self, status, data, method, path, what):
-        try:
-            detail = json.loads(data).get("message") or data.decode("utf-8", "replace")
-        except (TypeError, ValueError, AttributeError):
-            detail = (data or b"").decode("utf-8", "replace")[:300]
         target = what or "/" + path
+        try:
+            body = json.loads(data)
+        except (TypeError, ValueError):
+            body = None
+        if not isinstance(body, dict) or body.get("kind") != "Status":
+            # An API server answers errors with a Status object; anything else is another server or an API
+            # this server does not serve. Not taken for "the object does not exist" (status None).
+            text = (data or b"").decode("utf-8", "replace").strip()[:200]
+            return KubernetesError(
+                "%s %s: the server %s answered HTTP %s without a Kubernetes status (%s). Check that host is a "
+                "Kubernetes API server and that it serves /%s." % (method, target, self.server, status,
+                                                                  text or "no body", path))
+        detail = body.get("message") or body.get("reason") or ""
         if status == 401:
             msg = ("The Kubernetes API server %s rejected the credentials (401 Unauthorized). Check the token, "
                    "client certificate or kubeconfig." % self.server)
