@@ -105,7 +105,7 @@ def test_a_token_only_kubeconfig_acts_as_its_service_account(playbook, audit_log
 
 
 def test_a_kubeconfig_dict_never_shows_its_token_or_key_even_in_a_failure(playbook, audit_log, service_account):
-    _, token = service_account
+    token = service_account[1]
     kubeconfig = token_kubeconfig(token)
     kubeconfig["users"][0]["user"]["client-key-data"] = "S0VZLURBVEEtc2VjcmV0"
     audit_log.mark()
@@ -247,8 +247,8 @@ STORAGE_CLASS_BAD = [
 
 
 @pytest.mark.parametrize("case, args, expected", STORAGE_CLASS_BAD, ids=[c[0] for c in STORAGE_CLASS_BAD])
-def test_storage_class_bad_input_is_a_clear_error_and_writes_nothing(playbook, audit_log, api, case, args, expected,
-                                                                      uid):
+def test_storage_class_bad_input_is_a_clear_error_and_writes_nothing(playbook, audit_log, api, case, args,
+                                                                     expected, uid):
     if args.get("name") == "x":
         args = dict(args, name="bad-" + uid)
     r = playbook(sc_task(**args))

@@ -150,7 +150,6 @@ def check_namespace(namespace):
     return namespace
 
 
-
 def require_kubernetes(module):
     error = _import()
     if error:
@@ -337,8 +336,8 @@ class KubeClient:
             text = (data or b"").decode("utf-8", "replace").strip()[:200]
             return KubernetesError(
                 "%s %s: the server %s answered HTTP %s without a Kubernetes status (%s). Check that host is a "
-                "Kubernetes API server and that it serves /%s." % (method, target, self.server, status,
-                                                                  text or "no body", path))
+                "Kubernetes API server and that it serves /%s." % (
+                    method, target, self.server, status, text or "no body", path))
         detail = body.get("message") or body.get("reason") or ""
         if status == 401:
             msg = ("The Kubernetes API server %s rejected the credentials (401 Unauthorized). Check the token, "

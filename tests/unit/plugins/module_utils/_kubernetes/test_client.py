@@ -97,8 +97,8 @@ def test_huge_names_are_shortened_in_messages():
 def kubeconfig(user, server="https://127.0.0.1:6443"):
     return {
         "apiVersion": "v1", "kind": "Config", "current-context": "lab",
-        "clusters": [{"name": "lab", "cluster": {"server": server,
-                                                  "certificate-authority-data": base64.b64encode(CA.encode()).decode()}}],
+        "clusters": [{"name": "lab", "cluster": {
+            "server": server, "certificate-authority-data": base64.b64encode(CA.encode()).decode()}}],
         "users": [{"name": "u", "user": user}],
         "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "u"}},
                      {"name": "other", "context": {"cluster": "lab", "user": "u"}}],
