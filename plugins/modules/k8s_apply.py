@@ -12,7 +12,11 @@ version_added: 0.1.0
 description:
   - Applies (or deletes) a list of objects with server-side apply (field manager C(vsphere-k8s)), in the order
     given. An object that already holds every value costs no write; check mode is a server-side dry run; Secret
-    data never shows in diffs.
+    data never shows in diffs or any other output.
+  - Every definition is checked before anything is written - a known kind with its apiVersion, metadata a dict,
+    the name valid for the kind as the API server checks it (a DNS-1123 subdomain for most kinds, a DNS-1035
+    label for a Service, a path segment for RBAC kinds) and the namespace a DNS-1123 label.
+  - When an object fails after others were written, the task fails with C(changed=true) and the objects done.
   - Knows the kinds a cloud provider installation uses - Namespace, ServiceAccount, Secret, ConfigMap, Service,
     ClusterRole(Binding), Role(Binding), DaemonSet, Deployment, StatefulSet, CSIDriver, StorageClass,
     PersistentVolume(Claim).
@@ -69,7 +73,13 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
     RESOURCES,
     KubernetesError,
+    check_namespace,
+    check_object_name,
     kube_client,
+    kube_errors,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
 )
 
 
@@ -80,6 +90,52 @@ def masked(obj):
     return obj
 
 
+def register_secret_data(module, defs):
+    """The values of Secrets' data and stringData never show in any output (invocation, diff, error)."""
+    for d in defs:
+        if isinstance(d, dict) and d.get("kind") == "Secret":
+            for field in ("data", "stringData"):
+                values = d.get(field)
+                if isinstance(values, dict):
+                    module.no_log_values.update(str(v) for v in values.values() if v not in (None, ""))
+
+
+def api_version_of(kind):
+    group = RESOURCES[kind][0]
+    return group[len("api/"):] if group.startswith("api/") else group[len("apis/"):]
+
+
+def definition_problem(i, d):
+    """Why definitions[i] cannot be applied, or None."""
+    where = "definitions[%d]" % i
+    if not isinstance(d, dict):
+        return "%s is a %s, not an object (a dict with apiVersion, kind and metadata)" % (where, type(d).__name__)
+    kind = d.get("kind")
+    if not isinstance(kind, str) or kind not in RESOURCES:
+        return "%s: kind %s is not one this module knows (%s)" % (where, kind, ", ".join(sorted(RESOURCES)))
+    where = "%s (%s)" % (where, kind)
+    if d.get("apiVersion") != api_version_of(kind):
+        return "%s: apiVersion is %r; a %s is apiVersion %s" % (where, d.get("apiVersion"), kind, api_version_of(kind))
+    md = d.get("metadata")
+    if not isinstance(md, dict):
+        return "%s: metadata is %s, not a dict with name%s" % (
+            where, "missing" if md is None else "a %s" % type(md).__name__,
+            " and namespace" if RESOURCES[kind][2] else "")
+    if md.get("name") in (None, ""):
+        return "%s: metadata.name is needed" % where
+    try:
+        check_object_name(kind, md["name"])
+        if RESOURCES[kind][2]:
+            if md.get("namespace") in (None, ""):
+                return "%s %s: metadata.namespace is needed (a %s is namespaced)" % (where, md["name"], kind)
+            check_namespace(md["namespace"])
+        elif md.get("namespace") not in (None, ""):
+            return "%s %s: a %s is not namespaced; remove metadata.namespace" % (where, md["name"], kind)
+    except KubernetesError as e:
+        return "%s: metadata: %s" % (where, e)
+    return None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=kubernetes_argument_spec(
@@ -88,38 +144,41 @@ def main():
         ),
         supports_check_mode=True,
     )
+    register_kube_secrets(module)
     defs = module.params["definitions"]
-    problems = []
-    for i, d in enumerate(defs):
-        kind, md = d.get("kind"), d.get("metadata") or {}
-        if kind not in RESOURCES:
-            problems.append("definitions[%d]: kind %s is not one this module knows (%s)" % (
-                i, kind, ", ".join(sorted(RESOURCES))))
-        elif not md.get("name") or (RESOURCES[kind][2] and not md.get("namespace")):
-            problems.append("definitions[%d] (%s): metadata.name%s is needed" % (
-                i, kind, " and metadata.namespace are" if RESOURCES[kind][2] else ""))
+    register_secret_data(module, defs)
+    problems = [p for p in (definition_problem(i, d) for i, d in enumerate(defs)) if p]
+    if not defs:
+        problems.append("definitions is empty: give at least one object")
     if problems:
         module.fail_json(msg="Nothing was written: %s." % "; ".join(problems))
     kube = kube_client(module)
+    state = module.params["state"]
     results, before, after = [], [], []
-    try:
-        order = defs if module.params["state"] == "present" else list(reversed(defs))
+    out = dict(changed=False, objects=results)
+    what = "Applying the definitions" if state == "present" else "Deleting the definitions"
+    with kube_errors(module, kube, what, result=out):
+        order = defs if state == "present" else list(reversed(defs))
         for d in order:
             md = d["metadata"]
-            if module.params["state"] == "present":
-                r = apply.ensure(kube, d, module.check_mode)
-            else:
-                r = apply.remove(kube, d["kind"], md["name"], md.get("namespace"), module.check_mode)
-                r["after"] = None
+            obj = "%s %s%s" % (d["kind"], md.get("namespace") + "/" if md.get("namespace") else "", md["name"])
+            try:
+                if state == "present":
+                    r = apply.ensure(kube, d, module.check_mode)
+                else:
+                    r = apply.remove(kube, d["kind"], md["name"], md.get("namespace"), module.check_mode)
+                    r["after"] = None
+            except KubernetesError as e:
+                done = [x for x in results if x["changed"]]
+                raise KubernetesError("%s: %s%s" % (obj, e, " (already %s: %s)" % (
+                    "applied" if state == "present" else "deleted",
+                    ", ".join("%s %s" % (x["kind"], x["name"]) for x in done)) if done and not module.check_mode
+                    else ""))
             results.append(dict(kind=d["kind"], name=md["name"], namespace=md.get("namespace"), changed=r["changed"]))
             if r["changed"]:
+                out["changed"] = True
                 before.append(masked(r["before"]))
                 after.append(masked(r["after"]))
-    except KubernetesError as e:
-        module.fail_json(msg=str(e), objects=results)
-    finally:
-        kube.close()
-    out = dict(changed=any(r["changed"] for r in results), objects=results)
     if module._diff:
         out["diff"] = dict(before=before, after=after)
     module.exit_json(**out)

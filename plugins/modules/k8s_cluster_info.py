@@ -99,10 +99,13 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     kubernetes_argument_spec,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubernetesError,
     kube_client,
+    kube_errors,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
 
 
 def main():
@@ -113,19 +116,16 @@ def main():
         ),
         supports_check_mode=True,
     )
+    register_kube_secrets(module)
     kube = kube_client(module)
     result = dict(changed=False)
-    try:
+    with kube_errors(module, kube, "Reading the cluster"):
         if "version" in module.params["gather"]:
             result["version"] = kube.request("GET", "version")
         if "nodes" in module.params["gather"]:
             result["nodes"] = sorted((node_summary(n) for n in kube.list("Node")), key=lambda n: n["name"])
         if "namespaces" in module.params["gather"]:
             result["namespaces"] = sorted(ns["metadata"]["name"] for ns in kube.list("Namespace"))
-    except KubernetesError as e:
-        module.fail_json(msg=str(e))
-    finally:
-        kube.close()
     module.exit_json(**result)
 
 

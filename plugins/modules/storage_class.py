@@ -91,7 +91,13 @@ options:
         class, so exactly one is the default. V(false) marks it as not the default. Unset leaves it as it is.
     type: bool
   recreate:
-    description: Replace the class when an immutable field (parameters, provisioner, reclaim policy, binding mode, topologies) changes.
+    description:
+      - Replace the class when an immutable field (parameters, provisioner, reclaim policy, binding mode,
+        topologies) changes.
+      - The new class is first validated by the API server (a dry-run create under a generated name), so a class
+        the server refuses leaves the old one in place. Should creating it fail anyway after the old one was
+        deleted, the old class is created again and the task fails saying so.
+      - In check mode the replacement is reported with its diff and nothing is written.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -151,8 +157,11 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     kubernetes_argument_spec,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubernetesError,
     kube_client,
+    kube_errors,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.storage import (
     DEFAULT_ANNOTATION,
@@ -205,6 +214,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    register_kube_secrets(module)
     p = dict(module.params)
     try:
         check_name(p["name"], "StorageClass name")
@@ -218,7 +228,7 @@ def main():
                              "the URL of datastore %s." % p["datastore"])
     kube = kube_client(module)
     result = dict(changed=False, defaults_removed=[], recreated=False)
-    try:
+    with kube_errors(module, kube, "StorageClass %s" % p["name"], result=result):
         classes = kube.list("StorageClass")
         current = next((c for c in classes if c["metadata"]["name"] == p["name"]), None)
         if p["state"] == "absent":
@@ -228,22 +238,24 @@ def main():
             desired = storage_class(p, params)
             immutable = immutable_changes(current, desired) if current else []
             if immutable and not p["recreate"]:
-                module.fail_json(msg="StorageClass %s exists with other immutable fields (%s). Kubernetes cannot "
-                                     "change them: set recreate: true to replace the class (its PersistentVolumes "
-                                     "keep working)." % (p["name"], "; ".join(immutable)))
+                module.fail_json(msg="Nothing was written: StorageClass %s exists with other immutable fields (%s). "
+                                     "Kubernetes cannot change them: set recreate: true to replace the class (its "
+                                     "PersistentVolumes keep working)." % (p["name"], "; ".join(immutable)), **result)
             if immutable:
-                kube.delete("StorageClass", p["name"], dry_run=module.check_mode)
-                result["recreated"] = True
-                current = None
-            r = apply.ensure(kube, desired, module.check_mode, current=current)
+                try:
+                    r = apply.replace(kube, current, desired, module.check_mode)
+                except apply.ReplaceError as e:
+                    result["changed"] = True
+                    module.fail_json(msg="Replacing StorageClass %s: %s" % (p["name"], e), restored=e.restored,
+                                     **result)
+                result.update(recreated=True)
+            else:
+                r = apply.ensure(kube, desired, module.check_mode, current=current)
+            result.update(changed=r["changed"] or result["recreated"], storage_class=r["after"],
+                          diff=dict(before=r["before"] or {}, after=r["after"] or {}))
             if p["default"]:
                 result["defaults_removed"] = switch_default(kube, p["name"], classes, module.check_mode)
-            result.update(changed=r["changed"] or result["recreated"] or bool(result["defaults_removed"]),
-                          storage_class=r["after"], diff=dict(before=r["before"] or {}, after=r["after"] or {}))
-    except KubernetesError as e:
-        module.fail_json(msg=str(e), **result)
-    finally:
-        kube.close()
+                result["changed"] = result["changed"] or bool(result["defaults_removed"])
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

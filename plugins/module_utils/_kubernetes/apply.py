@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid",
                      "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -28,8 +29,18 @@ def normalize(obj):
 _UNREAD = object()
 
 
+def _empty(value):
+    return value is None or (not isinstance(value, bool) and value in ("", {}, []))
+
+
 def contains(live, desired):
-    """Whether every field of desired has its value in live (lists item by item)."""
+    """Whether every field of desired has its value in live (lists item by item).
+
+    An empty map, list or string in desired matches a field the live object lacks: the API server drops them
+    (omitempty), so they could never be read back. A non-empty live value still differs from an empty one.
+    """
+    if _empty(desired) and live is None:
+        return True
     if isinstance(desired, dict):
         return isinstance(live, dict) and all(contains(live.get(k), v) for k, v in desired.items())
     if isinstance(desired, list):
@@ -65,3 +76,54 @@ def remove(kube, kind, name, namespace=None, check_mode=False):
         return dict(changed=False, before=None)
     kube.delete(kind, name, namespace, dry_run=check_mode)
     return dict(changed=True, before=normalize(before))
+
+
+def _generate_name(name):
+    """A generateName prefix for a throwaway dry-run copy of name (the server appends 5 characters)."""
+    return re.sub(r"[^a-z0-9]+$", "", name[:50]) + "-"
+
+
+class ReplaceError(Exception):
+    """Replacing an object failed after the old one was deleted; restored tells whether it was put back."""
+
+    def __init__(self, message, restored):
+        super().__init__(message)
+        self.restored = restored
+
+
+def replace(kube, current, desired, check_mode=False):
+    """Replace a cluster-scoped object whose immutable fields change: delete it and create desired.
+
+    The new object is validated first by a server-side dry-run create under a generated name, so that a
+    refused object (422) leaves the old one in place. If the create fails anyway after the delete, the old
+    object is created again and ReplaceError says so. In check mode only the dry run is sent.
+    Returns dict(changed, before, after, object) like ensure.
+    """
+    md = desired["metadata"]
+    probe = copy.deepcopy(desired)
+    probe["metadata"] = dict((k, v) for k, v in md.items() if k != "name")
+    probe["metadata"]["generateName"] = _generate_name(md["name"])
+    preview = kube.create(probe, dry_run=True)  # raises (e.g. 422) before anything is written
+    preview = copy.deepcopy(preview) if isinstance(preview, dict) else copy.deepcopy(desired)
+    preview.setdefault("metadata", {})
+    preview["metadata"]["name"] = md["name"]
+    preview["metadata"].pop("generateName", None)
+    before = normalize(current)
+    if check_mode:
+        return dict(changed=True, before=before, after=normalize(preview), object=preview)
+    kube.delete(desired["kind"], md["name"], md.get("namespace"))
+    try:
+        after = kube.apply(desired)
+    except Exception as e:  # pylint: disable=broad-except
+        old = normalize(current)
+        try:
+            kube.create(old)
+        except Exception as restore_error:  # pylint: disable=broad-except
+            raise ReplaceError("creating the new %s %s failed after the old one was deleted (%s), and restoring "
+                               "the old one failed too (%s). Create it again from: %s" % (
+                                   desired["kind"], md["name"], e, restore_error,
+                                   old if desired["kind"] != "Secret" else "its former definition"), restored=False)
+        raise ReplaceError("creating the new %s %s failed after the old one was deleted (%s); the old one was "
+                           "restored unchanged. Fix the new definition and run again." % (
+                               desired["kind"], md["name"], e), restored=True)
+    return dict(changed=True, before=before, after=normalize(after), object=after)

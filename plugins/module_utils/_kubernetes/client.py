@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import traceback
 
-from urllib.parse import urlencode
+from contextlib import contextmanager
+from urllib.parse import quote, urlencode
 
 from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    kubeconfig_as_dict,
+    register_kube_secrets,
+)
 
 # The kubernetes package takes a quarter of a second to import: it is imported on first use only, so that
 # modules that may talk to Kubernetes do not pay for it when they do not.
@@ -68,6 +75,81 @@ class KubernetesError(Exception):
         self.status = status
 
 
+# How the API server validates metadata.name per kind (k8s.io/kubernetes pkg/apis/*/validation):
+# "subdomain" NameIsDNSSubdomain (253), "label" DNS-1123 label (63), "dns1035" NameIsDNS1035Label (Service),
+# "segment" path.IsValidPathSegmentName (RBAC kinds: e.g. system:controller:x), "csidriver" a DNS-1123
+# subdomain of at most 63 characters, compared in lower case.
+NAME_RULES = {
+    "Namespace": "label",
+    "Service": "dns1035",
+    "ClusterRole": "segment",
+    "ClusterRoleBinding": "segment",
+    "Role": "segment",
+    "RoleBinding": "segment",
+    "CSIDriver": "csidriver",
+}
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_LABEL = re.compile(r"^%s$" % _LABEL)
+_DNS1123_SUBDOMAIN = re.compile(r"^%s(\.%s)*$" % (_LABEL, _LABEL))
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_RULE_TEXT = {
+    "label": "a DNS-1123 label: at most 63 lower case letters, digits and '-', starting and ending with a letter or "
+             "digit",
+    "subdomain": "a DNS-1123 subdomain: at most 253 lower case letters, digits, '-' and '.', each part starting and "
+                 "ending with a letter or digit",
+    "dns1035": "a DNS-1035 label: at most 63 lower case letters, digits and '-', starting with a letter and ending "
+               "with a letter or digit",
+    "segment": "a path segment: not '.' or '..', without '/' or '%', at most 253 characters",
+    "csidriver": "a DNS-1123 subdomain of at most 63 characters",
+}
+
+
+def name_problem(rule, name):
+    """Why name breaks the rule, or None."""
+    if not isinstance(name, str):
+        return "it is a %s, not a string" % type(name).__name__
+    if name == "":
+        return "it is empty"
+    if name in (".", "..") or "/" in name or "%" in name:
+        return "a name may not be '.' or '..' nor contain '/' or '%'"
+    if rule == "segment":
+        return "it is longer than 253 characters" if len(name) > 253 else None
+    limit, pattern, value = {
+        "label": (63, _DNS1123_LABEL, name),
+        "subdomain": (253, _DNS1123_SUBDOMAIN, name),
+        "dns1035": (63, _DNS1035_LABEL, name),
+        "csidriver": (63, _DNS1123_SUBDOMAIN, name.lower()),
+    }[rule]
+    if len(name) > limit:
+        return "it is %d characters long, more than %d" % (len(name), limit)
+    if not pattern.fullmatch(value):
+        return "it is not %s" % _RULE_TEXT[rule]
+    return None
+
+
+def _shown(name):
+    text = name if isinstance(name, str) else repr(name)
+    return text if len(text) <= 80 else text[:60] + "...(%d characters)" % len(text)
+
+
+def check_object_name(kind, name):
+    """Raise KubernetesError unless name is a valid metadata.name of kind (as the API server would check)."""
+    rule = NAME_RULES.get(kind, "subdomain")
+    problem = name_problem(rule, name)
+    if problem:
+        raise KubernetesError("The %s name '%s' is not valid: %s. A %s name must be %s." % (
+            kind, _shown(name), problem, kind, _RULE_TEXT[rule]))
+    return name
+
+
+def check_namespace(namespace):
+    problem = name_problem("label", namespace)
+    if problem:
+        raise KubernetesError("The namespace '%s' is not valid: %s. A namespace must be %s." % (
+            _shown(namespace), problem, _RULE_TEXT["label"]))
+    return namespace
+
+
 def require_kubernetes(module):
     error = _import()
     if error:
@@ -80,27 +162,49 @@ def _configuration(params):
     cfg = kubernetes.client.Configuration()
     kubeconfig = params.get("kubeconfig")
     context = params.get("context")
+    if kubeconfig is not None and not isinstance(kubeconfig, (dict, str)):
+        raise KubernetesError("kubeconfig must be the path of a kubeconfig file or a kubeconfig as a dict, not a %s."
+                              % type(kubeconfig).__name__)
+    if context is not None and not context:
+        raise KubernetesError("context is empty: give the name of a context of the kubeconfig, or leave it out.")
+    as_dict = kubeconfig_as_dict(kubeconfig)
+    source = "the kubeconfig"
     try:
-        if isinstance(kubeconfig, dict):
-            kubernetes.config.load_kube_config_from_dict(kubeconfig, context=context, client_configuration=cfg)
+        if as_dict is not None:
+            kubernetes.config.load_kube_config_from_dict(as_dict, context=context, client_configuration=cfg)
         elif kubeconfig:
-            path = os.path.expanduser(str(kubeconfig))
-            if not os.path.exists(path):
-                raise KubernetesError("The kubeconfig file %s does not exist." % path)
+            path = os.path.expanduser(kubeconfig)
+            source = "the kubeconfig file %s" % path
+            if not os.path.isfile(path):
+                raise KubernetesError("The kubeconfig file %s does not exist (or is not a file). Give the path of a "
+                                      "kubeconfig file, or the kubeconfig as a dict." % path)
             kubernetes.config.load_kube_config(config_file=path, context=context, client_configuration=cfg)
         elif not params.get("host"):
             default = os.path.expanduser(os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0])
             if os.path.exists(default):
+                source = "the kubeconfig file %s" % default
                 kubernetes.config.load_kube_config(config_file=default, context=context, client_configuration=cfg)
             else:
+                source = "the in-cluster service account"
                 kubernetes.config.load_incluster_config(client_configuration=cfg)
+    except KubernetesError:
+        raise
     except kubernetes.config.ConfigException as e:
-        raise KubernetesError("Cannot use the Kubernetes configuration: %s. Give kubeconfig (and context), or "
-                              "host with api_key or client_cert." % e)
+        raise KubernetesError("Cannot use %s: %s. Give kubeconfig (and context), or host with api_key or "
+                              "client_cert." % (source, e))
+    except Exception as e:  # pylint: disable=broad-except
+        # A malformed kubeconfig makes the kubernetes package fail in many ways (KeyError, TypeError, ...).
+        raise KubernetesError("Cannot use %s: it is not a valid kubeconfig (%s: %s). Check its clusters, users "
+                              "and contexts." % (source, type(e).__name__, e))
     if params.get("host"):
         cfg.host = params["host"]
     if params.get("api_key"):
-        cfg.api_key = {"authorization": "Bearer " + params["api_key"]}
+        token = str(params["api_key"])
+        if token.lower().startswith("bearer "):
+            token = token[len("bearer "):]
+        cfg.api_key = {"BearerToken": "Bearer " + token}
+        cfg.api_key_prefix = {}
+        cfg.refresh_api_key_hook = None
     if params.get("ca_cert"):
         cfg.ssl_ca_cert = params["ca_cert"]
     if params.get("client_cert"):
@@ -109,7 +213,33 @@ def _configuration(params):
         cfg.key_file = params["client_key"]
     if params.get("validate_certs") is not None:
         cfg.verify_ssl = params["validate_certs"]
+    if not cfg.host or not re.match(r"^https?://[^/\s]+", cfg.host):
+        raise KubernetesError("The Kubernetes API server address %r is not a URL: give host as "
+                              "https://<address>:<port> (or a kubeconfig whose cluster has a server)." % cfg.host)
     return cfg
+
+
+# api_key identifiers a Configuration may hold a token under: the current client uses BearerToken, older ones
+# authorization.
+TOKEN_KEYS = ("BearerToken", "authorization")
+
+
+def auth_header(cfg):
+    """The Authorization header value for a kubernetes Configuration: a token (from api_key, a kubeconfig token,
+    an exec or auth-provider plugin through the refresh hook) or basic auth; None when it has none."""
+    hook = getattr(cfg, "refresh_api_key_hook", None)
+    if hook is not None:
+        hook(cfg)
+    api_key = getattr(cfg, "api_key", None) or {}
+    prefixes = getattr(cfg, "api_key_prefix", None) or {}
+    for key in TOKEN_KEYS:
+        value = api_key.get(key)
+        if value:
+            prefix = prefixes.get(key)
+            return "%s %s" % (prefix, value) if prefix else value
+    if getattr(cfg, "username", None) and getattr(cfg, "password", None):
+        return urllib3.util.make_headers(basic_auth="%s:%s" % (cfg.username, cfg.password))["authorization"]
+    return None
 
 
 def _cause(exc):
@@ -153,15 +283,14 @@ class KubeClient:
         self.http.clear()
 
     def _auth_headers(self):
-        hook = getattr(self.cfg, "refresh_api_key_hook", None)
-        if hook is not None:
-            hook(self.cfg)
-        token = self.cfg.get_api_key_with_prefix("authorization") if self.cfg.api_key else None
-        if token:
-            return {"Authorization": token}
-        if self.cfg.username and self.cfg.password:
-            return urllib3.util.make_headers(basic_auth="%s:%s" % (self.cfg.username, self.cfg.password))
-        return {}
+        try:
+            value = auth_header(self.cfg)
+        except KubernetesError:
+            raise
+        except Exception as e:  # pylint: disable=broad-except
+            raise KubernetesError("Cannot get a token from the kubeconfig's exec or auth-provider plugin (%s: %s). "
+                                  "Check that the plugin runs, or give a token." % (type(e).__name__, e))
+        return {"Authorization": value} if value else {}
 
     # -- plumbing ----------------------------------------------------------------------------------
     def request(self, method, path, body=None, query=None, content_type="application/json", what=None):
@@ -180,19 +309,36 @@ class KubeClient:
                     "The TLS certificate of the Kubernetes API server %s is not trusted. Give its CA with ca_cert "
                     "(or in the kubeconfig), or, on a lab only, set validate_certs: false." % self.server)
             raise KubernetesError("TLS with the Kubernetes API server %s failed: %s" % (self.server, e))
-        except urllib3.exceptions.HTTPError as e:
+        except (urllib3.exceptions.HTTPError, OSError) as e:
             raise KubernetesError("Cannot reach the Kubernetes API server %s: %s. Check host and that the API "
                                   "server is up." % (self.server, getattr(e, "reason", None) or e))
         if resp.status >= 400:
             raise self._api_error(resp.status, resp.data, method, path, what)
-        return json.loads(resp.data) if resp.data else None
+        if not resp.data:
+            return None
+        try:
+            return json.loads(resp.data)
+        except ValueError:
+            raise KubernetesError("%s %s: the server %s answered with something that is not JSON (%s, HTTP %s). Check "
+                                  "that host is a Kubernetes API server." % (
+                                      method, what or "/" + path, self.server,
+                                      resp.headers.get("Content-Type") or "no content type", resp.status))
 
     def _api_error(self, status, data, method, path, what):
-        try:
-            detail = json.loads(data).get("message") or data.decode("utf-8", "replace")
-        except (TypeError, ValueError, AttributeError):
-            detail = (data or b"").decode("utf-8", "replace")[:300]
         target = what or "/" + path
+        try:
+            body = json.loads(data)
+        except (TypeError, ValueError):
+            body = None
+        if not isinstance(body, dict) or body.get("kind") != "Status":
+            # An API server answers errors with a Status object; anything else is another server or an API
+            # this server does not serve. Not taken for "the object does not exist" (status None).
+            text = (data or b"").decode("utf-8", "replace").strip()[:200]
+            return KubernetesError(
+                "%s %s: the server %s answered HTTP %s without a Kubernetes status (%s). Check that host is a "
+                "Kubernetes API server and that it serves /%s." % (
+                    method, target, self.server, status, text or "no body", path))
+        detail = body.get("message") or body.get("reason") or ""
         if status == 401:
             msg = ("The Kubernetes API server %s rejected the credentials (401 Unauthorized). Check the token, "
                    "client certificate or kubeconfig." % self.server)
@@ -205,17 +351,20 @@ class KubeClient:
 
     @staticmethod
     def path(kind, name=None, namespace=None):
+        """The URL path of a kind's collection or object; the name and namespace checked as Kubernetes does."""
         if kind not in RESOURCES:
             raise KubernetesError("Unsupported kind %s." % kind)
         group, plural, namespaced = RESOURCES[kind]
         parts = [group]
         if namespaced:
-            if not namespace:
+            if namespace is None or namespace == "":
                 raise KubernetesError("A namespace is needed for %s %s." % (kind, name))
-            parts += ["namespaces", namespace]
+            check_namespace(namespace)
+            parts += ["namespaces", quote(namespace, safe="")]
         parts.append(plural)
-        if name:
-            parts.append(name)
+        if name is not None:
+            check_object_name(kind, name)
+            parts.append(quote(name, safe=":@"))
         return "/".join(parts)
 
     # -- verbs -------------------------------------------------------------------------------------
@@ -229,7 +378,11 @@ class KubeClient:
             raise
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
+        if kind not in RESOURCES:
+            raise KubernetesError("Unsupported kind %s." % kind)
         group, plural, namespaced = RESOURCES[kind]
+        if namespace is not None and namespace != "":
+            check_namespace(namespace)
         path = self.path(kind, namespace=namespace) if (namespace or not namespaced) else "%s/%s" % (group, plural)
         query = {}
         if label_selector:
@@ -237,6 +390,9 @@ class KubeClient:
         if field_selector:
             query["fieldSelector"] = field_selector
         data = self.request("GET", path, query=query)
+        if not isinstance(data, dict):
+            raise KubernetesError("GET %s: the server %s answered with no list. Check that host is a Kubernetes API "
+                                  "server." % (path, self.server))
         kind_of_items = (data.get("kind") or "")[:-len("List")] or kind
         for item in data.get("items", []):  # a LIST leaves them out of each item
             item.setdefault("apiVersion", data.get("apiVersion"))
@@ -263,6 +419,15 @@ class KubeClient:
         return self.request("PATCH", self.path(kind, name, namespace), body=patch, query=query,
                             content_type="application/merge-patch+json", what="%s %s" % (kind, name))
 
+    def create(self, obj, dry_run=False):
+        """POST a new object (metadata.name or metadata.generateName); with dry_run nothing is persisted."""
+        md = obj["metadata"]
+        query = {"fieldManager": FIELD_MANAGER}
+        if dry_run:
+            query["dryRun"] = "All"
+        return self.request("POST", self.path(obj["kind"], namespace=md.get("namespace")), body=obj, query=query,
+                            what="%s %s" % (obj["kind"], md.get("name") or md.get("generateName", "") + "*"))
+
     def delete(self, kind, name, namespace=None, dry_run=False):
         query = {"dryRun": "All"} if dry_run else {}
         return self.request("DELETE", self.path(kind, name, namespace), query=query, what="%s %s" % (kind, name))
@@ -270,9 +435,39 @@ class KubeClient:
 
 def kube_client(module, option=None):
     """Build the client from the module's options (or from its nested dict option), failing the module with a
-    clear message."""
+    clear message. The kubeconfig's secrets are registered as no_log values first."""
+    register_kube_secrets(module, option)
     require_kubernetes(module)
     try:
-        return KubeClient(module.params[option] if option else module.params)
+        return KubeClient((module.params.get(option) or {}) if option else module.params)
     except KubernetesError as e:
         module.fail_json(msg=str(e))
+
+
+@contextmanager
+def kube_errors(module, kube=None, what="The Kubernetes request", result=None):
+    """One error path for the Kubernetes backend: any KubernetesError, urllib3, OS or JSON error inside the block
+    fails the module with one clear message (what failed, on which object, what to do), never a traceback.
+
+    result: a dict the block keeps up to date (changed, objects done...); it is returned with the failure, so
+    that a partial write reports changed: true and what was done. The client is closed in every case.
+    """
+    result = result if result is not None else {}
+    try:
+        yield result
+    except KubernetesError as e:
+        module.fail_json(msg="%s failed: %s" % (what, e), **result)
+    except (ValueError, TypeError, KeyError, OSError) as e:
+        module.fail_json(msg="%s failed: %s: %s. Check the connection options and that the server is a "
+                             "Kubernetes API server." % (what, type(e).__name__, e), **result)
+    except Exception as e:  # pylint: disable=broad-except
+        if urllib3 is not None and isinstance(e, urllib3.exceptions.HTTPError):
+            module.fail_json(msg="%s failed: cannot talk to the Kubernetes API server: %s. Check host and that the "
+                                 "API server is up." % (what, e), **result)
+        raise
+    finally:
+        if kube is not None:
+            try:
+                kube.close()
+            except Exception:  # pylint: disable=broad-except
+                pass

@@ -35,7 +35,7 @@ class StorageSpecError(ValueError):
 def check_name(name, what="name", label=False):
     """A DNS-1123 subdomain (or label, for namespaces)."""
     limit, pattern = (63, _DNS1123_LABEL) if label else (253, _DNS1123)
-    if not name or len(name) > limit or not pattern.match(name):
+    if not name or len(name) > limit or not pattern.fullmatch(name):
         raise StorageSpecError("%s '%s' is not a valid Kubernetes name: lower case letters, digits and '-'%s, "
                                "starting and ending with a letter or digit, at most %d characters."
                                % (what, name, "" if label else " or '.'", limit))
