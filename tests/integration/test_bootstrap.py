@@ -47,7 +47,8 @@ def test_external_mode_configures_everything_and_a_second_run_changes_nothing(pl
     ds = apps.read_namespaced_daemon_set("vsphere-cloud-controller-manager", "kube-system")
     spec = ds.spec.template.spec
     assert any(t.key == "node.cloudprovider.kubernetes.io/uninitialized" for t in spec.tolerations)
-    assert spec.containers[0].image.endswith(":v1.33.0")
+    # The lab runs Kubernetes 1.36: the cloud controller of the 1.36 line, the CSI release that supports 1.36.
+    assert spec.containers[0].image == "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.36.0"
     # The CSI driver: csi-vsphere.conf reads back the exact password (with ; # " and \ in it).
     csi = core.read_namespaced_secret("vsphere-config-secret", "vmware-system-csi").data["csi-vsphere.conf"]
     parsed = parse(base64.b64decode(csi).decode())
@@ -55,8 +56,12 @@ def test_external_mode_configures_everything_and_a_second_run_changes_nothing(pl
     assert parsed[("Global", None)]["cluster-id"] == "lab-cluster"
     assert parsed[("Labels", None)]["topology-categories"] == "k8s-region,k8s-zone"
     kubernetes.client.StorageV1Api(kube).read_csi_driver("csi.vsphere.vmware.com")
-    assert core.read_namespaced_config_map("internal-feature-states.csi.vsphere.vmware.com",
-                                           "vmware-system-csi").data["csi-migration"] == "true"
+    assert sorted(core.read_namespaced_config_map("internal-feature-states.csi.vsphere.vmware.com",
+                                                  "vmware-system-csi").data) == \
+        ["high-pv-node-density", "pv-to-backingdiskobjectid-mapping", "trigger-csi-fullsync"]
+    controller = apps.read_namespaced_deployment("vsphere-csi-controller", "vmware-system-csi").spec.template.spec
+    assert {c.name: c.image for c in controller.containers}["vsphere-csi-controller"] == \
+        "registry.k8s.io/csi-vsphere/driver:v3.8.0"
     # Storage: classes, and the static volumes bound to their claims.
     assert core.read_namespaced_persistent_volume_claim("data-pg-0", "default").status.phase == "Bound"
     assert core.read_persistent_volume("demo-legacy-0").spec.vsphere_volume.volume_path == \

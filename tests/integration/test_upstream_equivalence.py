@@ -232,3 +232,40 @@ def test_an_image_registry_relocates_every_image_and_a_pin_wins(playbook):
     assert "other.local/syncer:v9" in images
     assert all(i.startswith("mirror.local:5000/k8s/") for i in images - {"other.local/syncer:v9"}), images
     assert "mirror.local:5000/k8s/sig-storage/csi-attacher:v4.9.0" in images
+
+
+def render_cpi(playbook, tags):
+    plays = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "release %s" % tag, "ansible.builtin.include_role": {
+            "name": "vsphere_k8s.cloud_provider.cloud_controller", "tasks_from": "release.yml", "public": True},
+         "vars": {"cloud_controller_version": tag,
+                  "cloud_controller_kubernetes_version": "v%s.0" % RELEASES["cpi"][tag]["kubernetes"]}},
+        {"name": "show %s" % tag, "ansible.builtin.debug": {"var": "cloud_controller_objects"}}]} for tag in tags]
+    r = playbook(plays, extra_vars={"cloud_controller_namespace": "kube-system"})
+    assert r.rc == 0, r
+    return {tag: r["show %s" % tag]["cloud_controller_objects"] for tag in tags}
+
+
+@pytest.mark.parametrize("tag", sorted(RELEASES["cpi"]))
+def test_the_cloud_controller_objects_of_every_release_are_equivalent_to_upstream_manifest(playbook, tag):
+    upstream = facts("cpi/%s.yml" % tag)
+    objects = render_cpi(playbook, [tag])[tag]
+    # The config and its Secret are written by the cloud_config module, not as manifest objects.
+    upstream = dict(upstream, objects=[o for o in upstream["objects"] if o["kind"] not in ("ConfigMap", "Secret")])
+    problems = compare(objects, upstream, lambda c: RELEASES["cpi"][tag]["image"])
+    assert problems == [], "\n".join(problems)
+    assert RELEASES["cpi"][tag]["image"] in upstream["images"].values()
+
+
+def test_the_release_table_names_for_every_minor_the_cpi_of_that_minor_and_a_csi_release_supporting_it():
+    for minor, pick in RELEASES["kubernetes"].items():
+        assert RELEASES["cpi"][pick["cpi"]]["kubernetes"] == minor
+        low, high = RELEASES["csi"][pick["csi"]]["kubernetes"]
+        assert tuple(map(int, low.split("."))) <= tuple(map(int, minor.split("."))) <= \
+            tuple(map(int, high.split(".")))
+    upstream = facts("versions.yml")
+    for minor, pick in RELEASES["kubernetes"].items():
+        assert upstream["kubernetes"][minor]["cpi"]["tag"] == pick["cpi"]
+    for tag, release in RELEASES["csi"].items():
+        line = upstream["csi_lines"]["v" + release["line"]]
+        assert [line["kubernetes_min"], line["kubernetes_max"]] == release["kubernetes"]

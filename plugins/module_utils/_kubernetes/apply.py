@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import FIELD_MANAGER
+
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid",
                      "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
 
@@ -49,17 +51,42 @@ def contains(live, desired):
     return live == desired
 
 
+def _dropped(owned, desired):
+    """Whether a field our manager owns (managedFields fieldsV1) is missing from desired: applying desired would
+    remove it, so the object changes even when it holds every desired value."""
+    if not isinstance(owned, dict):
+        return False
+    for key, sub in owned.items():
+        if key.startswith("f:"):
+            name = key[2:]
+            if not isinstance(desired, dict) or name not in desired:
+                return True
+            if _dropped(sub, desired[name]):
+                return True
+        # "k:", "v:" and "i:" entries are list items: lists are compared whole by contains().
+    return False
+
+
+def owned_fields(live, manager=FIELD_MANAGER):
+    """The fieldsV1 of live that manager applied, or None."""
+    for entry in (live.get("metadata") or {}).get("managedFields") or []:
+        if entry.get("manager") == manager and entry.get("operation") == "Apply":
+            return entry.get("fieldsV1")
+    return None
+
+
 def ensure(kube, desired, check_mode=False, current=_UNREAD):
     """Apply desired when it would change what is there.
 
     current: the live object when the caller has it already (from a LIST), None when it does not exist.
-    An object that already holds every desired value costs no request; otherwise a server-side dry run
+    An object that already holds every desired value, and no field this manager applied before that desired now
+    leaves out (an apply would remove it), costs no request; otherwise a server-side dry run
     decides, so defaults the server adds never count as changes. In check mode nothing is written.
     Returns dict(changed, before, after, object): before/after normalized, for diff mode.
     """
     md = desired["metadata"]
     before = kube.get(desired["kind"], md["name"], md.get("namespace")) if current is _UNREAD else current
-    if before is not None and contains(before, desired):
+    if before is not None and contains(before, desired) and not _dropped(owned_fields(before), desired):
         return dict(changed=False, before=normalize(before), after=normalize(before), object=before)
     preview = kube.apply(desired, dry_run=True)
     changed = normalize(before) != normalize(preview)
