@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import ssl
 import traceback
+from xml.parsers.expat import ExpatError
 
 PYVMOMI_IMPORT_ERROR = None
 try:
@@ -45,10 +47,31 @@ def _is_cert_error(exc):
     return None
 
 
+# A broken, reset, refused or silent connection to vCenter, or an answer cut short.
+CONNECTION_ERRORS = (OSError, http.client.HTTPException, ExpatError)
+
+
+def _stub_adapter(timeout, **kwargs):
+    """SmartStubAdapter whose API version negotiation honours the timeout too.
+
+    pyVim opens the connection that fetches vimServiceVersions.xml without a timeout (only the SOAP stub
+    gets httpConnectionTimeout), so a vCenter that accepts TCP and never answers would hang the module
+    forever. That connection takes the socket default timeout, set here for the negotiation only.
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        return SmartStubAdapter(httpConnectionTimeout=timeout, **kwargs)
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
 def _login(**kwargs):
-    """Negotiate the API version, read the service content once and log in: three requests in all."""
-    user, pwd = kwargs.pop("user"), kwargs.pop("pwd")
-    stub = SmartStubAdapter(**kwargs)
+    """Negotiate the API version, read the service content once and log in: three requests in all.
+
+    Every request honours kwargs["timeout"] (seconds; None waits for ever)."""
+    user, pwd, timeout = kwargs.pop("user"), kwargs.pop("pwd"), kwargs.pop("timeout")
+    stub = _stub_adapter(timeout, **kwargs)
     si = vim.ServiceInstance("ServiceInstance", stub)
     content = si.RetrieveContent()
     content.sessionManager.Login(user, pwd, None)
@@ -68,7 +91,7 @@ def connect(params):
     else:
         ctx = ssl_context(params["validate_certs"])
     kwargs = dict(host=host, port=port, user=user, pwd=params["password"], sslContext=ctx,
-                  httpConnectionTimeout=params.get("timeout") or None)
+                  timeout=params.get("timeout") or None)
     if params.get("proxy_host"):
         kwargs.update(httpProxyHost=params["proxy_host"], httpProxyPort=params.get("proxy_port") or 80)
     try:
@@ -87,13 +110,13 @@ def connect(params):
                 "The TLS certificate of %s is not trusted (%s). Give the CA that signed it with ca_bundle "
                 "(or VMWARE_CA_BUNDLE), or, on a lab only, set validate_certs: false."
                 % (where, getattr(cert_error, "verify_message", None) or cert_error))
+        if isinstance(e, (socket.timeout, TimeoutError)):
+            raise VsphereError("%s did not answer within %ss (timeout). Check hostname, port, proxy and firewall, "
+                               "and that vCenter is up; raise timeout if it is only slow." % (where, params.get("timeout")))
         if isinstance(e, ssl.SSLError):
             raise VsphereError("TLS handshake with %s failed: %s" % (where, e))
         if isinstance(e, socket.gaierror):
             raise VsphereError("Cannot resolve the vCenter host name %s: %s. Check hostname." % (host, e))
-        if isinstance(e, (socket.timeout, TimeoutError)):
-            raise VsphereError("%s did not answer within %ss. Check hostname, port, proxy and firewall."
-                               % (where, params.get("timeout")))
         if isinstance(e, OSError):
             raise VsphereError("Cannot reach %s: %s. Check hostname, port, proxy and that vCenter is up."
                                % (where, e.strerror or e))
@@ -107,6 +130,13 @@ class VsphereClient:
         self.params = params
         self.si, self.content = connect(params)
         self._rest = None
+        # What the vSphere tasks waited for did (or, cut off while in flight, may have done): a module that
+        # fails half way reports changed from it.
+        self.changes = []
+
+    @property
+    def where(self):
+        return "vCenter %s:%s" % (self.params["hostname"], self.params["port"])
 
     @property
     def property_collector(self):
@@ -151,10 +181,17 @@ def fault_message(fault):
     return getattr(fault, "msg", None) or getattr(fault, "localizedMessage", None) or type(fault).__name__
 
 
+def _some(names, limit=8):
+    names = list(names)
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (" and %d more" % more if more > 0 else "")
+
+
 class vsphere_errors:  # pylint: disable=invalid-name
     """Context manager: any vSphere failure inside fails the module with a clear message, never a traceback.
 
-    Closes the client at the end when one is given.
+    The module fails with changed: true when vSphere tasks of the client did (or may have done) something
+    before the failure. Closes the client at the end when one is given.
     """
 
     def __init__(self, module, client=None, what="vSphere call"):
@@ -163,17 +200,48 @@ class vsphere_errors:  # pylint: disable=invalid-name
     def __enter__(self):
         return self
 
+    def _where(self):
+        if self.client is not None:
+            return self.client.where
+        host = self.module.params.get("hostname")
+        return "vCenter %s:%s" % (host, self.module.params.get("port")) if host else "vCenter"
+
+    def _done(self, exc):
+        """changed, and a sentence on what was done before the failure."""
+        changes = list(getattr(self.client, "changes", None) or [])
+        changed = bool(changes) or bool(getattr(exc, "changed", False))
+        if not changes:
+            return changed, ""
+        return changed, (" What was done before is kept, nothing is rolled back (%d vSphere tasks done: %s)."
+                         % (len(changes), _some(changes)))
+
     def __exit__(self, exc_type, exc, tb):
         if self.client is not None:
             self.client.close()
         if exc is None:
             return False
+        changed, done = self._done(exc)
         if isinstance(exc, VsphereError):
-            self.module.fail_json(msg=str(exc))
+            self.module.fail_json(msg=str(exc) + done, changed=changed)
         if isinstance(exc, vmodl.MethodFault):
-            self.module.fail_json(msg="%s failed: %s: %s"
-                                  % (self.what, type(exc).__name__.split(".")[-1], fault_message(exc)))
-        if isinstance(exc, (OSError, ssl.SSLError)):
-            self.module.fail_json(msg="The connection to vCenter %s broke during %s: %s"
-                                  % (self.module.params.get("hostname"), self.what, exc))
+            self.module.fail_json(msg="%s failed: %s: %s.%s"
+                                  % (self.what, type(exc).__name__.split(".")[-1], fault_message(exc), done),
+                                  changed=changed)
+        if isinstance(exc, (socket.timeout, TimeoutError)):
+            self.module.fail_json(msg="%s did not answer within %ss during %s.%s Check that vCenter is up, raise "
+                                      "timeout if it is only slow, and run the task again: it continues from what "
+                                      "exists." % (self._where(), self.module.params.get("timeout"), self.what, done),
+                                  changed=changed)
+        if isinstance(exc, CONNECTION_ERRORS):
+            self.module.fail_json(msg="The connection to %s broke during %s: %s.%s Run the task again once vCenter "
+                                      "answers: it continues from what exists."
+                                      % (self._where(), self.what, _describe(exc), done), changed=changed)
         return False
+
+
+def _describe(exc):
+    """A short text for a connection error: its OS message, else its text, else its type."""
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, http.client.RemoteDisconnected):
+        text = "vCenter closed the connection without an answer"
+    return text
