@@ -212,8 +212,7 @@ class vsphere_errors:  # pylint: disable=invalid-name
         changed = bool(changes) or bool(getattr(exc, "changed", False))
         if not changes:
             return changed, ""
-        return changed, (" What was done before is kept, nothing is rolled back (%d vSphere tasks done: %s)."
-                         % (len(changes), _some(changes)))
+        return changed, (" Done before the failure, and kept: %d vSphere tasks (%s)." % (len(changes), _some(changes)))
 
     def __exit__(self, exc_type, exc, tb):
         if self.client is not None:
