@@ -25,6 +25,10 @@ class VsphereError(Exception):
     """A failure with a message meant for the user (what failed, on what, what to do)."""
 
 
+class TasksCutOffBase(VsphereError):
+    """A failure whose message already names the tasks in flight (tasks.TasksCutOff)."""
+
+
 def require_pyvmomi(module):
     if PYVMOMI_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
@@ -123,16 +127,59 @@ def connect(params):
         raise VsphereError("Cannot connect to %s: %s: %s" % (where, type(e).__name__, e))
 
 
+# SOAP methods that only read (or keep the books of reading); any other call changes something.
+READ_METHODS = ("Retrieve", "Continue", "Query", "Find", "Search", "Fetch", "List", "Browse", "Has", "Check",
+                "Validate", "Login", "Logout", "CurrentTime", "CreateContainerView", "CreateListView",
+                "CreateFilter", "CreatePropertyCollector", "DestroyView", "DestroyPropertyFilter",
+                "DestroyCollector", "WaitForUpdates", "CancelWaitForUpdates", "CnsQuery", "PbmQuery",
+                "PbmRetrieve", "PbmFetch", "PbmCheck")
+SECRET_WORDS = ("password", "passwd", "login", "ticket", "token", "credential", "key", "secret", "cert")
+
+
+def changes_something(method):
+    """Whether a SOAP method (its WSDL name) changes vSphere state."""
+    return not method.startswith(READ_METHODS)
+
+
+def _call_label(method, args):
+    """A call as the user may read it: the method and what it is about (its first text argument), never an
+    argument of a method that handles credentials."""
+    if any(w in method.lower() for w in SECRET_WORDS):
+        return method
+    first = next((a for a in args if isinstance(a, str)), None)
+    return "%s %s" % (method, first) if first and len(first) <= 200 else method
+
+
 class VsphereClient:
-    """A vCenter session and its service content. Use as a context manager to log out at the end."""
+    """A vCenter session and its service content. Use as a context manager to log out at the end.
+
+    It keeps the books of what its calls changed, so that a module failing half way can say what was done
+    (and report changed): `changes` lists the calls that changed something and the tasks that did, `in_flight`
+    the tasks started and not yet seen to end ({task id: method}).
+    """
 
     def __init__(self, params):
         self.params = params
         self.si, self.content = connect(params)
         self._rest = None
-        # What the vSphere tasks waited for did (or, cut off while in flight, may have done): a module that
-        # fails half way reports changed from it.
         self.changes = []
+        self.in_flight = {}
+        self._record(self.si._stub)
+
+    def _record(self, stub):
+        invoke = stub.InvokeMethod
+
+        def recording(mo, info, args, *rest):
+            result = invoke(mo, info, args, *rest)
+            method = info.wsdlName
+            if changes_something(method):
+                if method.endswith("_Task") and isinstance(result, vim.Task):
+                    self.in_flight[result._moId] = method
+                else:
+                    self.changes.append(_call_label(method, args))
+            return result
+
+        stub.InvokeMethod = recording
 
     @property
     def where(self):
@@ -209,10 +256,16 @@ class vsphere_errors:  # pylint: disable=invalid-name
     def _done(self, exc):
         """changed, and a sentence on what was done before the failure."""
         changes = list(getattr(self.client, "changes", None) or [])
-        changed = bool(changes) or bool(getattr(exc, "changed", False))
-        if not changes:
-            return changed, ""
-        return changed, (" Done before the failure, and kept: %d vSphere tasks (%s)." % (len(changes), _some(changes)))
+        in_flight = dict(getattr(self.client, "in_flight", None) or {})
+        changed = bool(changes) or bool(in_flight) or bool(getattr(exc, "changed", False))
+        text = ""
+        if changes:
+            text += " Done before the failure, and kept: %d change%s (%s)." % (
+                len(changes), "s" if len(changes) > 1 else "", _some(changes))
+        if in_flight and not isinstance(exc, TasksCutOffBase):
+            text += " Started and not seen to end (they may have run): %s." % _some(
+                "%s %s" % (m, t) for t, m in sorted(in_flight.items()))
+        return changed, text
 
     def __exit__(self, exc_type, exc, tb):
         if self.client is not None:

@@ -9,13 +9,12 @@ import time
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     CONNECTION_ERRORS,
+    TasksCutOffBase,
     VsphereError,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
 TASK_PROPS = ["info.state", "info.error", "info.result", "info.descriptionId"]
-# Tasks that only read (datastore searches); every other task the collection starts changes something.
-READ_ONLY_TASKS = ("HostDatastoreBrowser.",)
 
 
 class TaskFailed(VsphereError):
@@ -25,7 +24,7 @@ class TaskFailed(VsphereError):
         self.fault = fault
 
 
-class TasksCutOff(VsphereError):
+class TasksCutOff(TasksCutOffBase):
     """The connection broke (or vCenter fell silent) while tasks were in flight. changed: whether any of them
     changes something (those may have finished on vCenter)."""
 
@@ -35,9 +34,11 @@ class TasksCutOff(VsphereError):
         self.changed = changed
 
 
-def _writes(description_id):
-    """Whether a task changes something; a task not yet described is taken as a change (the safe side)."""
-    return not (description_id or "").startswith(READ_ONLY_TASKS)
+def _writes(client, moid):
+    """Whether a task changes something: the client saw it started by a method that does. A task the client
+    did not see started is taken as a change (the safe side)."""
+    started = getattr(client, "in_flight", None)
+    return started is None or moid in started
 
 
 def _where(client):
@@ -54,7 +55,7 @@ def _name(moid, labels, kinds):
 
 def _cut_off(client, exc, pending, labels, kinds, timeout):
     names = [_name(m, labels, kinds) for m in sorted(pending)]
-    changed = any(_writes(kinds.get(m)) for m in pending)
+    changed = any(_writes(client, m) for m in pending)
     shown = ", ".join(names[:10]) + (" and %d more" % (len(names) - 10) if len(names) > 10 else "")
     if isinstance(exc, TimeoutError):
         how = "did not answer within %ss" % timeout if timeout else "did not answer"
@@ -75,7 +76,8 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
     """
     labels = {k: str(v) for k, v in (labels or {}).items()}
     pending = {t._moId: t for t in tasks}
-    kinds = {}
+    started = getattr(client, "in_flight", None) or {}
+    kinds = {m: started[m] for m in pending if m in started}
     results = {}
     changes = getattr(client, "changes", None)
     deadline = time.monotonic() + timeout
@@ -90,11 +92,13 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
             if props.get("info.descriptionId"):
                 kinds[moid] = props["info.descriptionId"]
             state = props.get("info.state")
+            if state in ("success", "error") and moid in started:
+                method = started.pop(moid)
+                if state == "success" and changes is not None:
+                    changes.append(labels.get(moid) or "%s %s" % (method, moid))
             if state == "success":
                 results[moid] = props.get("info.result")
                 pending.pop(moid, None)
-                if changes is not None and _writes(kinds.get(moid)):
-                    changes.append(labels.get(moid) or _name(moid, labels, kinds))
             elif state == "error":
                 fault = props.get("info.error")
                 msg = getattr(fault, "localizedMessage", None) or getattr(fault, "msg", None) or str(fault)
@@ -105,7 +109,7 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
                 names = [_name(m, labels, kinds) for m in sorted(pending)]
                 raise TasksCutOff("Timed out after %ss waiting for vSphere tasks %s (they may still be running on "
                                   "%s)." % (timeout, ", ".join(names), _where(client)), names,
-                                  any(_writes(kinds.get(m)) for m in pending))
+                                  any(_writes(client, m) for m in pending))
             time.sleep(poll)
             poll = min(poll * 2, max_poll)
     return results
