@@ -116,9 +116,7 @@ def main():
                 before.append(masked(r["before"]))
                 after.append(masked(r["after"]))
     except KubernetesError as e:
-        done = ["%s %s" % (r["kind"], r["name"]) for r in results if r["changed"]] if not module.check_mode else []
-        module.fail_json(msg=str(e) + (" Written before the failure, and kept: %s." % ", ".join(done) if done else ""),
-                         objects=results, changed=bool(done))
+        module.fail_json(msg=str(e), objects=results)
     finally:
         kube.close()
     out = dict(changed=any(r["changed"] for r in results), objects=results)

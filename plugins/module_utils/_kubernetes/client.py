@@ -181,9 +181,8 @@ class KubeClient:
                     "(or in the kubeconfig), or, on a lab only, set validate_certs: false." % self.server)
             raise KubernetesError("TLS with the Kubernetes API server %s failed: %s" % (self.server, e))
         except urllib3.exceptions.HTTPError as e:
-            reason = getattr(e, "reason", None) or (e.args[-1] if e.args and isinstance(e.args[-1], Exception) else e)
-            raise KubernetesError("Cannot reach the Kubernetes API server %s (%s %s): %s. Check host and that the "
-                                  "API server is up." % (self.server, method, what or "/" + path, reason))
+            raise KubernetesError("Cannot reach the Kubernetes API server %s: %s. Check host and that the API "
+                                  "server is up." % (self.server, getattr(e, "reason", None) or e))
         if resp.status >= 400:
             raise self._api_error(resp.status, resp.data, method, path, what)
         return json.loads(resp.data) if resp.data else None
