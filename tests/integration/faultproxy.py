@@ -54,6 +54,10 @@ class FaultProxy:
             listener, self._listener = self._listener, None
             socks, self._socks = list(self._socks), set()
         if listener is not None:
+            try:  # stop listening now, even while the accept thread still holds the socket
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()
         for s in socks:
             _reset(s)

@@ -157,7 +157,7 @@ def test_vcenter_stopped_while_submitting_a_batch_fails_clearly_with_changed(pla
     trace = JsonLines(os.environ["LAB_VCSIM_TRACE"])
     vcsim_proxy.cut_when(lambda: trace.count(soap_method("CreateVirtualDisk_Task")) >= 5)  # the 6th never arrives
     r = playbook([task])
-    assert_clear_failure(r, "disks", "vCenter 127.0.0.1:%d" % vcsim_proxy.port, "managing disks",
+    assert_clear_failure(r, "disks", "vCenter 127.0.0.1:%d" % vcsim_proxy.port, "changing disks",
                          "Run the task again")
     assert r["disks"]["changed"] is True, r["disks"]
     vcsim_proxy.resume()

@@ -234,11 +234,48 @@ def _some(names, limit=8):
     return ", ".join(names[:limit]) + (" and %d more" % more if more > 0 else "")
 
 
+def describe_failure(exc, what, client=None, params=None):
+    """(message, changed) for a vSphere failure during `what`, or None when exc is not one.
+
+    The message says what failed and where, what was done before (from the client's books) and what to do;
+    changed: whether anything was (or, in flight, may have been) changed before the failure.
+    """
+    params = getattr(client, "params", None) or params or {}
+    if client is not None:
+        where = client.where
+    else:
+        where = "vCenter %s:%s" % (params["hostname"], params.get("port")) if params.get("hostname") else "vCenter"
+    changes = list(getattr(client, "changes", None) or [])
+    in_flight = dict(getattr(client, "in_flight", None) or {})
+    changed = bool(changes) or bool(in_flight) or bool(getattr(exc, "changed", False))
+    done = ""
+    if changes:
+        done += " Done before the failure, and kept: %d change%s (%s)." % (
+            len(changes), "s" if len(changes) > 1 else "", _some(changes))
+    if in_flight and not isinstance(exc, TasksCutOffBase):
+        done += " Started and not seen to end (they may have run): %s." % _some(
+            "%s %s" % (m, t) for t, m in sorted(in_flight.items()))
+    again = " Run the task again once vCenter answers: it continues from what exists."
+    if isinstance(exc, VsphereError):
+        return str(exc) + done, changed
+    if isinstance(exc, vmodl.MethodFault):
+        return ("%s failed: %s: %s.%s" % (what, type(exc).__name__.split(".")[-1], fault_message(exc), done),
+                changed)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return ("%s did not answer within %ss during %s.%s Check that vCenter is up, raise timeout if it is only "
+                "slow, and run the task again: it continues from what exists."
+                % (where, params.get("timeout"), what, done), changed)
+    if isinstance(exc, CONNECTION_ERRORS):
+        return ("The connection to %s broke during %s: %s.%s%s" % (where, what, _describe(exc), done, again),
+                changed)
+    return None
+
+
 class vsphere_errors:  # pylint: disable=invalid-name
     """Context manager: any vSphere failure inside fails the module with a clear message, never a traceback.
 
-    The module fails with changed: true when vSphere tasks of the client did (or may have done) something
-    before the failure. Closes the client at the end when one is given.
+    The module fails with changed: true when calls of the client changed (or tasks in flight may have changed)
+    something before the failure. Closes the client at the end when one is given.
     """
 
     def __init__(self, module, client=None, what="vSphere call"):
@@ -247,47 +284,14 @@ class vsphere_errors:  # pylint: disable=invalid-name
     def __enter__(self):
         return self
 
-    def _where(self):
-        if self.client is not None:
-            return self.client.where
-        host = self.module.params.get("hostname")
-        return "vCenter %s:%s" % (host, self.module.params.get("port")) if host else "vCenter"
-
-    def _done(self, exc):
-        """changed, and a sentence on what was done before the failure."""
-        changes = list(getattr(self.client, "changes", None) or [])
-        in_flight = dict(getattr(self.client, "in_flight", None) or {})
-        changed = bool(changes) or bool(in_flight) or bool(getattr(exc, "changed", False))
-        text = ""
-        if changes:
-            text += " Done before the failure, and kept: %d change%s (%s)." % (
-                len(changes), "s" if len(changes) > 1 else "", _some(changes))
-        if in_flight and not isinstance(exc, TasksCutOffBase):
-            text += " Started and not seen to end (they may have run): %s." % _some(
-                "%s %s" % (m, t) for t, m in sorted(in_flight.items()))
-        return changed, text
-
     def __exit__(self, exc_type, exc, tb):
         if self.client is not None:
             self.client.close()
         if exc is None:
             return False
-        changed, done = self._done(exc)
-        if isinstance(exc, VsphereError):
-            self.module.fail_json(msg=str(exc) + done, changed=changed)
-        if isinstance(exc, vmodl.MethodFault):
-            self.module.fail_json(msg="%s failed: %s: %s.%s"
-                                  % (self.what, type(exc).__name__.split(".")[-1], fault_message(exc), done),
-                                  changed=changed)
-        if isinstance(exc, (socket.timeout, TimeoutError)):
-            self.module.fail_json(msg="%s did not answer within %ss during %s.%s Check that vCenter is up, raise "
-                                      "timeout if it is only slow, and run the task again: it continues from what "
-                                      "exists." % (self._where(), self.module.params.get("timeout"), self.what, done),
-                                  changed=changed)
-        if isinstance(exc, CONNECTION_ERRORS):
-            self.module.fail_json(msg="The connection to %s broke during %s: %s.%s Run the task again once vCenter "
-                                      "answers: it continues from what exists."
-                                      % (self._where(), self.what, _describe(exc), done), changed=changed)
+        failure = describe_failure(exc, self.what, self.client, self.module.params)
+        if failure is not None:
+            self.module.fail_json(msg=failure[0], changed=failure[1])
         return False
 
 
