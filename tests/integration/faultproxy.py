@@ -129,7 +129,7 @@ class FaultProxy:
     def _accept_loop(self, listener):
         while not self._stop:
             try:
-                client, _ = listener.accept()
+                client = listener.accept()[0]
             except socket.timeout:
                 if self._listener is not listener:
                     return

@@ -85,8 +85,8 @@ def test_the_proxy_forwards_cuts_refuses_and_resumes(vcsim_proxy):
     ("node_vm_info", {"names": ["k8s-worker-1"]}),
     ("vmdk_info", {"paths": ["[LocalDS_0] kubevols/x.vmdk"]}),
 ])
-def test_a_vcenter_that_accepts_tcp_and_never_answers_fails_within_the_timeout(playbook, vcsim_proxy, module,
-                                                                                args):
+def test_a_vcenter_that_accepts_tcp_and_never_answers_fails_within_the_timeout(
+        playbook, vcsim_proxy, module, args):
     vcsim_proxy.freeze()  # connections are accepted and held, never answered (not even the TLS handshake)
     t0 = time.monotonic()
     r = playbook([{"name": "silent", "timeout": 60,  # the task keyword only bounds a hang of the old code
@@ -110,8 +110,8 @@ def datastore_files(vsphere, ds_name, folder):
     """Every file vCenter lists in a datastore folder (names), read through the datastore browser."""
     ds = lab_vsphere.find(vsphere, vim.Datastore, ds_name)[0]
     try:
-        res = lab_vsphere.wait(ds.browser.SearchDatastore_Task("[%s] %s" % (ds_name, folder),
-                                                              vim.host.DatastoreBrowser.SearchSpec(matchPattern=["*"])))
+        spec = vim.host.DatastoreBrowser.SearchSpec(matchPattern=["*"])
+        res = lab_vsphere.wait(ds.browser.SearchDatastore_Task("[%s] %s" % (ds_name, folder), spec))
     except RuntimeError:
         return []
     return sorted(f.path for f in res.file or [])
@@ -200,8 +200,8 @@ def test_apiserver_stopped_in_the_middle_of_many_volumes_fails_clearly_and_a_rer
         core.delete_persistent_volume(v["name"])
 
 
-@pytest.mark.xfail(strict=False, reason="needs safety-kube branch: k8s_apply reports changed and the objects done "
-                                       "when it fails after writes")
+@pytest.mark.xfail(strict=False, reason="needs safety-kube branch: k8s_apply reports changed and the objects "
+                   "done when it fails after writes")
 def test_apiserver_stopped_in_the_middle_of_k8s_apply_reports_changed_and_a_rerun_converges(
         playbook, kube, apiserver_proxy):
     import kubernetes

@@ -259,8 +259,8 @@ def describe_failure(exc, what, client=None, params=None):
     if isinstance(exc, VsphereError):
         return str(exc) + done, changed
     if isinstance(exc, vmodl.MethodFault):
-        return ("%s failed: %s: %s.%s" % (what, type(exc).__name__.split(".")[-1], fault_message(exc).rstrip("."),
-                                           done), changed)
+        kind = type(exc).__name__.split(".")[-1]
+        return "%s failed: %s: %s.%s" % (what, kind, fault_message(exc).rstrip("."), done), changed
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return ("%s did not answer within %ss during %s.%s Check that vCenter is up, raise timeout if it is only "
                 "slow, and run the task again: it continues from what exists."
