@@ -230,7 +230,7 @@ def main():
         module.fail_json(msg="Nothing was written: %s" % "; ".join(errors))
     registered = vsphere_stage(module, volumes) if p["vcenter"] is not None else []
     kube = kube_client(module)
-    results, diffs, waiting = [], [], []
+    results, diffs, waiting, written = [], [], [], []
     try:
         pvs = {pv["metadata"]["name"]: pv for pv in kube.list("PersistentVolume")}
         namespaces = {ns["metadata"]["name"] for ns in kube.list("Namespace")}
@@ -248,6 +248,8 @@ def main():
             if v["state"] == "absent":
                 r = apply.remove(kube, "PersistentVolume", v["name"], check_mode=module.check_mode) \
                     if v["name"] in pvs else dict(changed=False, before=None)
+                if r["changed"]:
+                    written.append(v["name"])
                 return dict(name=v["name"], changed=r["changed"]), [(r["before"], None)] if r["changed"] else []
             objs, handle, capacity = desired_objects(v)
             changed, diff = False, []
@@ -259,6 +261,7 @@ def main():
                 changed = changed or r["changed"]
                 if r["changed"]:
                     diff.append((r["before"], r["after"]))
+                    written.append(v["name"])
             return dict(name=v["name"], volume_handle=handle, capacity=capacity, changed=changed), diff
 
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -268,7 +271,10 @@ def main():
         if p["wait"] and not module.check_mode:
             waiting = wait_bound(kube, volumes, results, p["wait_timeout"])
     except KubernetesError as e:
-        module.fail_json(msg=str(e), volumes=results)
+        done = sorted(set(written)) if not module.check_mode else []
+        module.fail_json(msg=str(e) + (" Written before the failure, and kept: %s (a write in flight may have landed too)."
+                                       % ", ".join(done) if done else ""),
+                         volumes=results, changed=bool(done) or bool(registered and not module.check_mode))
     finally:
         kube.close()
     out = dict(changed=any(r["changed"] for r in results) or bool(registered and not module.check_mode),

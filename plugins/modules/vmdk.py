@@ -174,6 +174,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereError,
+    describe_failure,
     vsphere_client,
     vsphere_errors,
 )
@@ -283,10 +284,11 @@ def main():
                 for it in items:
                     if it.get("done"):
                         finish_result(it)
-                module.fail_json(msg="The connection to vCenter %s broke while changing disks: %s. Some disks may "
-                                 "have been changed: run the task again, it reads what exists and finishes the rest."
-                                 % (module.params["hostname"], fault_text(e)), changed=True,
-                                 disks=[it["result"] for it in items])
+                failure = describe_failure(e, "changing disks", client)
+                module.fail_json(msg=failure[0] if failure else "The connection to vCenter %s broke while changing "
+                                 "disks: %s. Some disks may have been changed: run the task again, it reads what "
+                                 "exists and finishes the rest." % (module.params["hostname"], fault_text(e)),
+                                 changed=True, disks=[it["result"] for it in items])
         changed = any(it["result"]["changed"] for it in items)
     results = [it["result"] for it in items]
     out = dict(changed=changed, disks=results)

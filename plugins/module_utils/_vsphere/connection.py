@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import ssl
 import traceback
+from xml.parsers.expat import ExpatError
 
 PYVMOMI_IMPORT_ERROR = None
 try:
@@ -21,6 +23,10 @@ from ansible.module_utils.basic import missing_required_lib
 
 class VsphereError(Exception):
     """A failure with a message meant for the user (what failed, on what, what to do)."""
+
+
+class TasksCutOffBase(VsphereError):
+    """A failure whose message already names the tasks in flight (tasks.TasksCutOff)."""
 
 
 def require_pyvmomi(module):
@@ -45,10 +51,31 @@ def _is_cert_error(exc):
     return None
 
 
+# A broken, reset, refused or silent connection to vCenter, or an answer cut short.
+CONNECTION_ERRORS = (OSError, http.client.HTTPException, ExpatError)
+
+
+def _stub_adapter(timeout, **kwargs):
+    """SmartStubAdapter whose API version negotiation honours the timeout too.
+
+    pyVim opens the connection that fetches vimServiceVersions.xml without a timeout (only the SOAP stub
+    gets httpConnectionTimeout), so a vCenter that accepts TCP and never answers would hang the module
+    forever. That connection takes the socket default timeout, set here for the negotiation only.
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        return SmartStubAdapter(httpConnectionTimeout=timeout, **kwargs)
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
 def _login(**kwargs):
-    """Negotiate the API version, read the service content once and log in: three requests in all."""
-    user, pwd = kwargs.pop("user"), kwargs.pop("pwd")
-    stub = SmartStubAdapter(**kwargs)
+    """Negotiate the API version, read the service content once and log in: three requests in all.
+
+    Every request honours kwargs["timeout"] (seconds; None waits for ever)."""
+    user, pwd, timeout = kwargs.pop("user"), kwargs.pop("pwd"), kwargs.pop("timeout")
+    stub = _stub_adapter(timeout, **kwargs)
     si = vim.ServiceInstance("ServiceInstance", stub)
     content = si.RetrieveContent()
     content.sessionManager.Login(user, pwd, None)
@@ -68,7 +95,7 @@ def connect(params):
     else:
         ctx = ssl_context(params["validate_certs"])
     kwargs = dict(host=host, port=port, user=user, pwd=params["password"], sslContext=ctx,
-                  httpConnectionTimeout=params.get("timeout") or None)
+                  timeout=params.get("timeout") or None)
     if params.get("proxy_host"):
         kwargs.update(httpProxyHost=params["proxy_host"], httpProxyPort=params.get("proxy_port") or 80)
     try:
@@ -87,26 +114,76 @@ def connect(params):
                 "The TLS certificate of %s is not trusted (%s). Give the CA that signed it with ca_bundle "
                 "(or VMWARE_CA_BUNDLE), or, on a lab only, set validate_certs: false."
                 % (where, getattr(cert_error, "verify_message", None) or cert_error))
+        if isinstance(e, (socket.timeout, TimeoutError)):
+            raise VsphereError("%s did not answer within %ss (timeout). Check hostname, port, proxy and firewall, "
+                               "and that vCenter is up; raise timeout if it is only slow." % (where, params.get("timeout")))
         if isinstance(e, ssl.SSLError):
             raise VsphereError("TLS handshake with %s failed: %s" % (where, e))
         if isinstance(e, socket.gaierror):
             raise VsphereError("Cannot resolve the vCenter host name %s: %s. Check hostname." % (host, e))
-        if isinstance(e, (socket.timeout, TimeoutError)):
-            raise VsphereError("%s did not answer within %ss. Check hostname, port, proxy and firewall."
-                               % (where, params.get("timeout")))
         if isinstance(e, OSError):
             raise VsphereError("Cannot reach %s: %s. Check hostname, port, proxy and that vCenter is up."
                                % (where, e.strerror or e))
         raise VsphereError("Cannot connect to %s: %s: %s" % (where, type(e).__name__, e))
 
 
+# SOAP methods that only read (or keep the books of reading); any other call changes something.
+READ_METHODS = ("Retrieve", "Continue", "Query", "Find", "Search", "Fetch", "List", "Browse", "Has", "Check",
+                "Validate", "Login", "Logout", "CurrentTime", "CreateContainerView", "CreateListView",
+                "CreateFilter", "CreatePropertyCollector", "DestroyView", "DestroyPropertyFilter",
+                "DestroyCollector", "WaitForUpdates", "CancelWaitForUpdates", "CnsQuery", "PbmQuery",
+                "PbmRetrieve", "PbmFetch", "PbmCheck")
+SECRET_WORDS = ("password", "passwd", "login", "ticket", "token", "credential", "key", "secret", "cert")
+
+
+def changes_something(method):
+    """Whether a SOAP method (its WSDL name) changes vSphere state."""
+    return not method.startswith(READ_METHODS)
+
+
+def _call_label(method, args):
+    """A call as the user may read it: the method and what it is about (its first text argument), never an
+    argument of a method that handles credentials."""
+    if any(w in method.lower() for w in SECRET_WORDS):
+        return method
+    first = next((a for a in args if isinstance(a, str)), None)
+    return "%s %s" % (method, first) if first and len(first) <= 200 else method
+
+
 class VsphereClient:
-    """A vCenter session and its service content. Use as a context manager to log out at the end."""
+    """A vCenter session and its service content. Use as a context manager to log out at the end.
+
+    It keeps the books of what its calls changed, so that a module failing half way can say what was done
+    (and report changed): `changes` lists the calls that changed something and the tasks that did, `in_flight`
+    the tasks started and not yet seen to end ({task id: method}).
+    """
 
     def __init__(self, params):
         self.params = params
         self.si, self.content = connect(params)
         self._rest = None
+        self.changes = []
+        self.in_flight = {}
+        self._record(self.si._stub)
+
+    def _record(self, stub):
+        invoke = stub.InvokeMethod
+
+        def recording(mo, info, args, *rest):
+            result = invoke(mo, info, args, *rest)
+            method = info.wsdlName
+            if changes_something(method):
+                if method.endswith("_Task") and isinstance(result, vim.Task):
+                    self.in_flight[result._moId] = method
+                else:
+                    self.changes.append(_call_label(method, args))
+            return result
+
+        stub.InvokeMethod = recording
+
+    @property
+    def where(self):
+        return "vCenter %s:%s" % (self.params["hostname"], self.params["port"])
 
     @property
     def property_collector(self):
@@ -151,10 +228,54 @@ def fault_message(fault):
     return getattr(fault, "msg", None) or getattr(fault, "localizedMessage", None) or type(fault).__name__
 
 
+def _some(names, limit=8):
+    names = list(names)
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (" and %d more" % more if more > 0 else "")
+
+
+def describe_failure(exc, what, client=None, params=None):
+    """(message, changed) for a vSphere failure during `what`, or None when exc is not one.
+
+    The message says what failed and where, what was done before (from the client's books) and what to do;
+    changed: whether anything was (or, in flight, may have been) changed before the failure.
+    """
+    params = getattr(client, "params", None) or params or {}
+    if client is not None:
+        where = client.where
+    else:
+        where = "vCenter %s:%s" % (params["hostname"], params.get("port")) if params.get("hostname") else "vCenter"
+    changes = list(getattr(client, "changes", None) or [])
+    in_flight = dict(getattr(client, "in_flight", None) or {})
+    changed = bool(changes) or bool(in_flight) or bool(getattr(exc, "changed", False))
+    done = ""
+    if changes:
+        done += " Done before the failure, and kept: %d change%s (%s)." % (
+            len(changes), "s" if len(changes) > 1 else "", _some(changes))
+    if in_flight and not isinstance(exc, TasksCutOffBase):
+        done += " Started and not seen to end (they may have run): %s." % _some(
+            "%s %s" % (m, t) for t, m in sorted(in_flight.items()))
+    again = " Run the task again once vCenter answers: it continues from what exists."
+    if isinstance(exc, VsphereError):
+        return str(exc) + done, changed
+    if isinstance(exc, vmodl.MethodFault):
+        kind = type(exc).__name__.split(".")[-1]
+        return "%s failed: %s: %s.%s" % (what, kind, fault_message(exc).rstrip("."), done), changed
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return ("%s did not answer within %ss during %s.%s Check that vCenter is up, raise timeout if it is only "
+                "slow, and run the task again: it continues from what exists."
+                % (where, params.get("timeout"), what, done), changed)
+    if isinstance(exc, CONNECTION_ERRORS):
+        return ("The connection to %s broke during %s: %s.%s%s" % (where, what, _describe(exc), done, again),
+                changed)
+    return None
+
+
 class vsphere_errors:  # pylint: disable=invalid-name
     """Context manager: any vSphere failure inside fails the module with a clear message, never a traceback.
 
-    Closes the client at the end when one is given.
+    The module fails with changed: true when calls of the client changed (or tasks in flight may have changed)
+    something before the failure. Closes the client at the end when one is given.
     """
 
     def __init__(self, module, client=None, what="vSphere call"):
@@ -168,12 +289,15 @@ class vsphere_errors:  # pylint: disable=invalid-name
             self.client.close()
         if exc is None:
             return False
-        if isinstance(exc, VsphereError):
-            self.module.fail_json(msg=str(exc))
-        if isinstance(exc, vmodl.MethodFault):
-            self.module.fail_json(msg="%s failed: %s: %s"
-                                  % (self.what, type(exc).__name__.split(".")[-1], fault_message(exc)))
-        if isinstance(exc, (OSError, ssl.SSLError)):
-            self.module.fail_json(msg="The connection to vCenter %s broke during %s: %s"
-                                  % (self.module.params.get("hostname"), self.what, exc))
+        failure = describe_failure(exc, self.what, self.client, self.module.params)
+        if failure is not None:
+            self.module.fail_json(msg=failure[0], changed=failure[1])
         return False
+
+
+def _describe(exc):
+    """A short text for a connection error: its OS message, else its text, else its type."""
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, http.client.RemoteDisconnected):
+        text = "vCenter closed the connection without an answer"
+    return text

@@ -41,7 +41,7 @@ def run_tasks(client, jobs, concurrency=8):
                 continue
             batch.append(task)
             keys[task._moId] = key
-        for moid, result in wait_for_tasks(client, batch).items():
+        for moid, result in wait_for_tasks(client, batch, labels=keys).items():
             out[keys[moid]] = result
     return out
 

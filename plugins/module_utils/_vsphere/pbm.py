@@ -24,7 +24,8 @@ def storage_policies(client):
     ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
     stub = SoapStubAdapter(host=params["hostname"], port=params["port"], path="/pbm",
                            version="pbm.version.version11", sslContext=ctx,
-                           requestContext={"vcSessionCookie": session})
+                           requestContext={"vcSessionCookie": session},
+                           httpConnectionTimeout=params.get("timeout") or None)
     content = pbm.ServiceInstance("ServiceInstance", stub).RetrieveContent()
     pm = content.profileManager
     ids = pm.PbmQueryProfile(resourceType=pbm.profile.ResourceType(resourceType="STORAGE"),

@@ -1,16 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: vsphere_k8s.cloud_provider contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Wait for many vSphere tasks at once, reading only info.state, info.error and info.result."""
+"""Wait for many vSphere tasks at once, reading only info.state, info.error, info.result and what the task is."""
 
 from __future__ import annotations
 
 import time
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    CONNECTION_ERRORS,
+    TasksCutOffBase,
+    VsphereError,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
-TASK_PROPS = ["info.state", "info.error", "info.result"]
+TASK_PROPS = ["info.state", "info.error", "info.result", "info.descriptionId"]
 
 
 class TaskFailed(VsphereError):
@@ -20,38 +24,101 @@ class TaskFailed(VsphereError):
         self.fault = fault
 
 
-def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0):
+class TasksCutOff(TasksCutOffBase):
+    """The connection broke (or vCenter fell silent) while tasks were in flight. changed: whether any of them
+    changes something (those may have finished on vCenter)."""
+
+    def __init__(self, message, in_flight, changed):
+        super().__init__(message)
+        self.in_flight = in_flight
+        self.changed = changed
+
+
+def _writes(client, moid):
+    """Whether a task changes something: the client saw it started by a method that does. A task the client
+    did not see started is taken as a change (the safe side)."""
+    started = getattr(client, "in_flight", None)
+    return started is None or moid in started
+
+
+def _where(client):
+    return getattr(client, "where", None) or "vCenter"
+
+
+def _name(moid, labels, kinds):
+    """What a task works on (its label), else what it is (its kind), with its id."""
+    label = labels.get(moid)
+    if label:
+        return "%s (%s)" % (label, moid)
+    return "%s %s" % (kinds[moid], moid) if kinds.get(moid) else moid
+
+
+def _cut_off(client, exc, pending, labels, kinds, timeout):
+    names = [_name(m, labels, kinds) for m in sorted(pending)]
+    changed = any(_writes(client, m) for m in pending)
+    shown = ", ".join(names[:10]) + (" and %d more" % (len(names) - 10) if len(names) > 10 else "")
+    if isinstance(exc, TimeoutError):
+        how = "did not answer within %ss" % timeout if timeout else "did not answer"
+    else:
+        how = "broke the connection (%s)" % (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+    return TasksCutOff("%s %s while %d vSphere tasks were in flight: %s. They may have finished on vCenter. "
+                       "Run the task again once vCenter answers: it continues from what "
+                       "exists." % (_where(client), how, len(names), shown), names, changed)
+
+
+def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None):
     """Wait until every task has ended. One PropertyCollector call a poll, whatever the number of tasks.
 
-    Returns {task moid: result}; the results of failed tasks are TaskFailed instances (never raised here,
-    so the caller can say which of many items failed and keep the others).
+    labels: {task moid: what the task works on}, used in messages. Returns {task moid: result}; the results of
+    failed tasks are TaskFailed instances (never raised here, so the caller can say which of many items failed
+    and keep the others). Tasks that succeed and change something are added to client.changes. A connection that
+    breaks (or falls silent) while tasks are in flight raises TasksCutOff naming them.
     """
+    labels = {k: str(v) for k, v in (labels or {}).items()}
     pending = {t._moId: t for t in tasks}
+    started = getattr(client, "in_flight", None) or {}
+    kinds = {m: started[m] for m in pending if m in started}
     results = {}
+    changes = getattr(client, "changes", None)
     deadline = time.monotonic() + timeout
     while pending:
-        for obj, props in collect_objects(client, list(pending.values()), TASK_PROPS):
+        try:
+            objects = collect_objects(client, list(pending.values()), TASK_PROPS)
+        except CONNECTION_ERRORS as e:
+            raise _cut_off(client, e, pending, labels, kinds,
+                           getattr(client, "params", {}).get("timeout")) from e
+        for obj, props in objects:
+            moid = obj._moId
+            if props.get("info.descriptionId"):
+                kinds[moid] = props["info.descriptionId"]
             state = props.get("info.state")
+            if state in ("success", "error") and moid in started:
+                method = started.pop(moid)
+                if state == "success" and changes is not None:
+                    changes.append(labels.get(moid) or "%s %s" % (method, moid))
             if state == "success":
-                results[obj._moId] = props.get("info.result")
-                pending.pop(obj._moId, None)
+                results[moid] = props.get("info.result")
+                pending.pop(moid, None)
             elif state == "error":
                 fault = props.get("info.error")
                 msg = getattr(fault, "localizedMessage", None) or getattr(fault, "msg", None) or str(fault)
-                results[obj._moId] = TaskFailed(obj, msg, fault)
-                pending.pop(obj._moId, None)
+                results[moid] = TaskFailed(obj, msg, fault)
+                pending.pop(moid, None)
         if pending:
             if time.monotonic() > deadline:
-                raise VsphereError("Timed out after %ss waiting for vSphere tasks %s."
-                                   % (timeout, ", ".join(sorted(pending))))
+                names = [_name(m, labels, kinds) for m in sorted(pending)]
+                raise TasksCutOff("Timed out after %ss waiting for vSphere tasks %s (they may still be running on "
+                                  "%s)." % (timeout, ", ".join(names), _where(client)), names,
+                                  any(_writes(client, m) for m in pending))
             time.sleep(poll)
             poll = min(poll * 2, max_poll)
     return results
 
 
-def wait_for_task(client, task, timeout=3600):
+def wait_for_task(client, task, timeout=3600, label=None):
     """Wait for one task; raise TaskFailed with vCenter's message when it fails."""
-    result = wait_for_tasks(client, [task], timeout=timeout)[task._moId]
+    result = wait_for_tasks(client, [task], timeout=timeout,
+                            labels={task._moId: label} if label else None)[task._moId]
     if isinstance(result, TaskFailed):
         raise result
     return result
