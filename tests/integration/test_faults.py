@@ -200,8 +200,6 @@ def test_apiserver_stopped_in_the_middle_of_many_volumes_fails_clearly_and_a_rer
         core.delete_persistent_volume(v["name"])
 
 
-@pytest.mark.xfail(strict=False, reason="needs safety-kube branch: k8s_apply reports changed and the objects "
-                   "done when it fails after writes")
 def test_apiserver_stopped_in_the_middle_of_k8s_apply_reports_changed_and_a_rerun_converges(
         playbook, kube, apiserver_proxy):
     import kubernetes

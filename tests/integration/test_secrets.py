@@ -195,11 +195,8 @@ def task_list(token, kube_server, dest, prefix, token_via):
     ]
 
 
-NEEDS_KUBE_FIX = pytest.mark.xfail(strict=False, reason="needs safety-kube branch: the token of a kubeconfig dict is "
-                                                        "not registered no_log (issue 9 #4) nor used (F8)")
 
-
-@pytest.mark.parametrize("token_via", ["api_key", pytest.param("kubeconfig dict", marks=NEEDS_KUBE_FIX)])
+@pytest.mark.parametrize("token_via", ["api_key", "kubeconfig dict"])
 def test_storage_tasks_with_vvv_leak_neither_password_nor_token(run, token, kube_server, tmp_path, kube, token_via):
     leaks = Leaks({"vCenter password": os.environ["VMWARE_PASSWORD"], "bearer token": token})
     prefix = "sec-%s" % uuid.uuid4().hex[:6]
@@ -218,8 +215,8 @@ def test_storage_tasks_with_vvv_leak_neither_password_nor_token(run, token, kube
 
 @pytest.mark.parametrize("case", [
     "wrong password", "bad disk item", "bad volume item, api_key", "kubernetes refuses, api_key",
-    pytest.param("bad volume item, kubeconfig dict", marks=NEEDS_KUBE_FIX),
-    pytest.param("kubernetes refuses, kubeconfig dict", marks=NEEDS_KUBE_FIX),
+    "bad volume item, kubeconfig dict",
+    "kubernetes refuses, kubeconfig dict",
 ])
 def test_failing_tasks_with_vvv_leak_neither_password_nor_token(run, token, kube_server, tmp_path, case):
     leaks = Leaks({"vCenter password": os.environ["VMWARE_PASSWORD"], "bearer token": token,
