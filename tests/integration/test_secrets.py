@@ -195,7 +195,6 @@ def task_list(token, kube_server, dest, prefix, token_via):
     ]
 
 
-
 @pytest.mark.parametrize("token_via", ["api_key", "kubeconfig dict"])
 def test_storage_tasks_with_vvv_leak_neither_password_nor_token(run, token, kube_server, tmp_path, kube, token_via):
     leaks = Leaks({"vCenter password": os.environ["VMWARE_PASSWORD"], "bearer token": token})

@@ -147,9 +147,9 @@ def compare(objects, upstream, image_for, feature_state_keys=None):
             problems.append("CSIDriver spec differs")
     if feature_state_keys is not None:
         mine = ours.get(("ConfigMap", upstream["feature_states"]["name"]))
-        if mine and sorted(mine["data"]) != sorted(upstream["feature_states"]["keys"]):
-            problems.append("feature states: ours %s, upstream %s" % (sorted(mine["data"]),
-                                                                       sorted(upstream["feature_states"]["keys"])))
+        theirs = sorted(upstream["feature_states"]["keys"])
+        if mine and sorted(mine["data"]) != theirs:
+            problems.append("feature states: ours %s, upstream %s" % (sorted(mine["data"]), theirs))
     for w in upstream["workloads"]:
         mine = ours.get((w["kind"], w["name"]))
         if mine:
@@ -193,7 +193,10 @@ def test_a_dropped_rule_arg_probe_or_container_is_caught(playbook):
     upstream = facts(RELEASES["csi"][tag]["manifest"])
     objects = render_csi(playbook, [tag])[tag]
     images = RELEASES["csi"][tag]["images"]
-    image_for = lambda c: images[IMAGE_OF[c["name"]]]  # noqa: E731
+
+    def image_for(container):
+        return images[IMAGE_OF[container["name"]]]
+
     controller = next(o for o in objects if o["kind"] == "Deployment")
     role = next(o for o in objects if o["kind"] == "ClusterRole")
     cases = []

@@ -191,11 +191,10 @@ def test_generated_names_for_the_dry_run_copy_are_valid_prefixes():
 def test_a_field_this_manager_applied_before_and_desired_now_leaves_out_is_a_change():
     from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.apply import (
         _dropped, owned_fields)
-    live = {"metadata": {"name": "c", "managedFields": [
-        {"manager": "vsphere-k8s", "operation": "Apply",
-         "fieldsV1": {"f:data": {".": {}, "f:old-key": {}, "f:kept": {}}}},
-        {"manager": "kubectl", "operation": "Update", "fieldsV1": {"f:data": {"f:theirs": {}}}}]},
-            "data": {"old-key": "1", "kept": "2", "theirs": "3"}}
+    managed = [{"manager": "vsphere-k8s", "operation": "Apply",
+                "fieldsV1": {"f:data": {".": {}, "f:old-key": {}, "f:kept": {}}}},
+               {"manager": "kubectl", "operation": "Update", "fieldsV1": {"f:data": {"f:theirs": {}}}}]
+    live = {"metadata": {"name": "c", "managedFields": managed}, "data": {"old-key": "1", "kept": "2", "theirs": "3"}}
     assert _dropped(owned_fields(live), {"metadata": {"name": "c"}, "data": {"kept": "2"}})
     assert not _dropped(owned_fields(live), {"metadata": {"name": "c"}, "data": {"kept": "2", "old-key": "1"}})
     assert owned_fields({"metadata": {}}) is None and not _dropped(None, {"data": {}})
