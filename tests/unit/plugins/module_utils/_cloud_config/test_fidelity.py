@@ -198,9 +198,9 @@ def test_csi_writes_every_key_of_its_config_struct():
     assert parsed[("NetPermissions", "A")] == {"ips": "10.0.0.0/8", "permissions": "READ_ONLY", "rootsquash": "true"}
     assert parsed[("Labels", None)] == {"topology-categories": "k8s-zone"}
     assert parsed[("TopologyCategory", "k8s-zone")] == {"label": "topology.csi.vmware.com/k8s-zone"}
-    assert parsed[("Snapshot", None)] == {"global-max-snapshots-per-block-volume": "3",
-                                         "granular-max-snapshots-per-block-volume-vsan": "4",
-                                         "granular-max-snapshots-per-block-volume-vvol": "5"}
+    assert parsed[("Snapshot", None)] == {
+        "global-max-snapshots-per-block-volume": "3", "granular-max-snapshots-per-block-volume-vsan": "4",
+        "granular-max-snapshots-per-block-volume-vvol": "5"}
 
 
 def test_cpi_writes_secrets_directory_api_and_ip_family_in_both_forms():
