@@ -25,6 +25,8 @@ VCSIM_PASSWORD='Lab-Passw0rd;#"\'
 GOVMOMI_VERSION=v0.56.0
 ETCD_VERSION=v3.6.8
 KUBERNETES_VERSION=v1.36.3
+# The config parsers of the cloud providers (lab/go/parsers): CPI, CSI and the last in-tree provider.
+PARSERS_VERSION=cpi-v1.36.0-csi-v3.7.0-intree-v0.29.15
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -61,6 +63,7 @@ cmd_build() {
     build_one vcsim "$GOVMOMI_VERSION" "" .
     build_one etcd "$ETCD_VERSION" "" .
     build_one kube "$KUBERNETES_VERSION" "$(ldflags_of kube)" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+    build_one parsers "$PARSERS_VERSION" "" .
 }
 
 COMPONENTS="etcd kube-apiserver kube-controller-manager vcsim"
@@ -187,6 +190,7 @@ export LAB_VCSIM_TRACE=$LAB/vcsim-trace.jsonl
 export LAB_AUDIT_LOG=$LAB/log/audit.log
 export LAB_VCSIM_INFO=$LAB/vcsim-ready.json
 export LAB_VMS=$LAB_VMS
+export LAB_PARSERS=$(bin_dir parsers "$PARSERS_VERSION")/parsers
 EOF
 }
 

@@ -38,11 +38,39 @@ options:
           port: {description: "Its port.", type: int}
           user: {description: "The user the Kubernetes components log in as.", type: str}
           password: {description: "Its password (never logged; masked in the returned content).", type: str}
-          datacenters: {description: "The datacenters the cluster uses.", type: list, elements: str}
-          thumbprint: {description: "The SHA-1 thumbprint of its certificate.", type: str}
-          ca_file: {description: "The CA bundle that signed its certificate (a path on the nodes).", type: str}
-          insecure: {description: "Skip certificate verification (labs only).", type: bool}
-          soap_roundtrip_count: {description: "C(soap-roundtrip-count).", type: int}
+          datacenters:
+            description: The datacenters the cluster uses. The providers split the list on commas, so a name with a comma is refused.
+            type: list
+            elements: str
+          thumbprint:
+            description:
+              - The SHA-1 thumbprint of its certificate (else O(config.thumbprint)); written into its own section, as the
+                in-tree provider does not fall back to C([Global]).
+            type: str
+          ca_file:
+            description:
+              - The CA bundle that signed its certificate (a path on the nodes), else O(config.ca_file).
+              - The in-tree provider has one C(ca-file) for all vCenters (C([Global])); vCenters that differ in it are
+                refused there.
+            type: str
+          insecure:
+            description:
+              - Skip certificate verification (labs only), else O(config.insecure).
+              - The providers OR a vCenter's C(insecure-flag) with C([Global])'s, so each vCenter gets its own value and
+                C([Global]) is true only when all are; the in-tree provider has only C([Global]) and refuses vCenters
+                that differ.
+            type: bool
+          soap_roundtrip_count: {description: "C(soap-roundtrip-count) (C(soapRoundtripCount) in YAML; not for V(csi)).", type: int}
+          ip_family:
+            description: The out-of-tree provider's C(ip-family) of this vCenter, in priority order.
+            type: list
+            elements: str
+            choices: [ipv4, ipv6]
+          target_vsan_file_share_clusters:
+            description: The CSI driver's C(targetvSANFileShareClusters) (a name with a comma is refused).
+            type: list
+            elements: str
+          migration_datastore_url: {description: "The CSI driver's C(migration-datastore-url) of this vCenter.", type: str}
       credentials:
         description: V(inline) writes user and password into the file; V(secret) leaves them to a Secret.
         type: str
@@ -56,9 +84,14 @@ options:
       thumbprint: {description: "C([Global] thumbprint).", type: str}
       soap_roundtrip_count: {description: "C([Global] soap-roundtrip-count).", type: int}
       ip_family: {description: "The out-of-tree provider's ip families, in priority order.", type: list, elements: str, choices: [ipv4, ipv6]}
+      secrets_directory: {description: "The out-of-tree provider's C(secrets-directory) (C(secretsDirectory)).", type: str}
+      api_disable: {description: "The out-of-tree provider's C(api-disable) (C(apiDisable)).", type: bool}
+      api_binding: {description: "The out-of-tree provider's C(api-binding) (C(apiBinding)).", type: str}
       cluster_id: {description: "The CSI driver's cluster-id (at most 64 characters).", type: str}
       workspace:
-        description: In-tree C([Workspace]).
+        description:
+          - In-tree C([Workspace]). The in-tree provider needs O(config.workspace.server) (one of the vCenters),
+            O(config.workspace.datacenter) and O(config.workspace.folder).
         type: dict
         suboptions:
           server: {description: "The vCenter of the workspace.", type: str}
@@ -92,18 +125,72 @@ options:
         description: In-tree C([Disk]).
         type: dict
         suboptions:
-          scsicontrollertype: {description: "The SCSI controller type of volumes.", type: str, choices: [pvscsi, lsiLogic-sas, lsiLogic]}
+          scsicontrollertype:
+            description: The SCSI controller type of volumes; the in-tree provider takes these exact spellings only.
+            type: str
+            choices: [pvscsi, lsiLogic-sas, lsiLogic]
       network:
         description: In-tree C([Network]).
         type: dict
         suboptions:
           public_network: {description: "C(public-network).", type: str}
       csi:
-        description: The CSI driver's keys.
+        description:
+          - The CSI driver's keys. Its own checks are made before writing - 1 to 5 vCenters, several need topology
+            categories, O(config.cluster_id) and O(config.csi.supervisor_id) at most 64 characters, users as
+            C(user@domain) or C(DOMAIN\user), at most 5 topology categories and not together with O(config.labels).
+          - The intervals and limits left out (or 0 upstream) take the driver's defaults.
         type: dict
         suboptions:
-          topology_categories: {description: "C([Labels] topology-categories); defaults to the region and zone categories.", type: list, elements: str}
-          migration_datastore_url: {description: "C(migration-datastore-url).", type: str}
+          topology_categories:
+            description: C([Labels] topology-categories); defaults to the region and zone categories of O(config.labels).
+            type: list
+            elements: str
+          migration_datastore_url: {description: "C(migration-datastore-url) of every vCenter without its own.", type: str}
+          supervisor_id: {description: "C(supervisor-id).", type: str}
+          cluster_distribution: {description: "C(cluster-distribution).", type: str}
+          cnsregistervolumes_cleanup_intervalinmin: {description: "C(cnsregistervolumes-cleanup-intervalinmin).", type: int}
+          cnspvcprotection_cleanup_intervalinmin: {description: "C(cnspvcprotection-cleanup-intervalinmin).", type: int}
+          volumemigration_cr_cleanup_intervalinmin: {description: "C(volumemigration-cr-cleanup-intervalinmin).", type: int}
+          csi_auth_check_intervalinmin: {description: "C(csi-auth-check-intervalinmin).", type: int}
+          cnsvolumeoperationrequest_cleanup_intervalinmin:
+            description: C(cnsvolumeoperationrequest-cleanup-intervalinmin).
+            type: int
+          csi_fetch_preferred_datastores_intervalinmin:
+            description: C(csi-fetch-preferred-datastores-intervalinmin).
+            type: int
+          query_limit: {description: "C(query-limit).", type: int}
+          list_volume_threshold: {description: "C(list-volume-threshold).", type: int}
+          net_permissions:
+            description: C([NetPermissions "name"]) sections (file volumes).
+            type: list
+            elements: dict
+            suboptions:
+              name: {description: "The section's name.", type: str, required: true}
+              ips: {description: "C(ips) (the driver's default is C(*)).", type: str}
+              permissions: {description: "C(permissions).", type: str, choices: [READ_WRITE, READ_ONLY, NO_ACCESS]}
+              rootsquash: {description: "C(rootsquash).", type: bool}
+          topology_category_labels:
+            description: C([TopologyCategory "category"]) sections.
+            type: list
+            elements: dict
+            suboptions:
+              category: {description: "The tag category.", type: str, required: true}
+              label:
+                description: Its node label, in C(topology.csi.vmware.com), C(topology.kubernetes.io) or C(failure-domain.beta.kubernetes.io).
+                type: str
+                required: true
+          snapshot:
+            description: C([Snapshot]).
+            type: dict
+            suboptions:
+              global_max_snapshots_per_block_volume: {description: "C(global-max-snapshots-per-block-volume).", type: int}
+              granular_max_snapshots_per_block_volume_vsan:
+                description: C(granular-max-snapshots-per-block-volume-vsan).
+                type: int
+              granular_max_snapshots_per_block_volume_vvol:
+                description: C(granular-max-snapshots-per-block-volume-vvol).
+                type: int
   format:
     description: What to render.
     type: str
@@ -133,7 +220,11 @@ options:
       namespace: {description: "Its namespace.", type: str, required: true}
       key: {description: "The data key.", type: str, required: true}
   credentials_secret:
-    description: Also write the providers' credentials Secret (C(<server>.username), C(<server>.password)).
+    description:
+      - Also write the providers' credentials Secret (C(<server>.username), C(<server>.password)).
+      - For a vCenter named by an IPv6 address (no Secret key can hold C(:)) the keys are the out-of-tree provider's
+        other form, C(server_<id>), C(username_<id>), C(password_<id>), where C(<id>) is the address with C(-) for
+        C(:); the in-tree provider has no such form, so it is refused there.
     type: dict
     suboptions:
       name: {description: "The Secret name.", type: str, required: true}
@@ -358,7 +449,8 @@ def k8s_objects(p, content, holds):
                      "data": {c["key"]: content}})
     if p["credentials_secret"]:
         c = p["credentials_secret"]
-        data = {k: base64.b64encode(v.encode()).decode() for k, v in credentials_secret_data(p["config"]).items()}
+        data = {k: base64.b64encode(v.encode()).decode()
+                for k, v in credentials_secret_data(p["config"], p["format"]).items()}
         objs.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
                      "metadata": {"name": c["name"], "namespace": c["namespace"]}, "data": data})
     return objs
@@ -376,9 +468,12 @@ def target_problems(p):
         if "key" in t:
             problems.append(name_problem(t["key"], "%s.key" % option, "key"))
     if p["credentials_secret"]:
-        for server in (vc["server"] for vc in p["config"]["vcenters"]):
-            problems.append(name_problem("%s.username" % server, "credentials_secret key for server %s" % server,
-                                         "key"))
+        try:
+            keys = credentials_secret_data(p["config"], p["format"])
+        except ConfigError as e:
+            return problems + [str(e).rstrip(".")]
+        for key in keys:
+            problems.append(name_problem(key, "credentials_secret key %s" % key, "key"))
     return [x for x in problems if x]
 
 

@@ -10,6 +10,10 @@ import json
 import re
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import render
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.spec import (
+    CSI_GLOBAL_INTS,
+    CSI_SNAPSHOT_KEYS,
+)
 
 FORMATS = ("in_tree", "cpi_ini", "cpi_yaml", "csi")
 MASK = "********"
@@ -48,6 +52,17 @@ def name_problem(value, what, kind="subdomain"):
     return None
 
 
+# The CSI driver's user name check (pkg/common/config/config.go isValidvCenterUsernameWithDomain, v3.7.0).
+CSI_USER = re.compile(r"^(?:[a-zA-Z0-9.-]+\\[a-zA-Z0-9._-]+|[a-zA-Z0-9._-]+@[a-zA-Z0-9.-]+)$")
+# The label domains the CSI driver accepts in [TopologyCategory] (validateConfig).
+CSI_TOPOLOGY_DOMAINS = ("failure-domain.beta.kubernetes.io", "topology.kubernetes.io", "topology.csi.vmware.com")
+CSI_MAX_VCENTERS = 5
+CSI_MAX_TOPOLOGY_CATEGORIES = 5
+# The out-of-tree provider's credential Secret keys for a server that cannot be a key prefix (an IPv6 address):
+# server_<id>, username_<id>, password_<id> (pkg/common/credentialmanager/credentialmanager.go parseConfig).
+NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]")
+
+
 def _port_problem(value, what):
     if value is not None and not (isinstance(value, int) and 0 < value < 65536):
         return "%s must be a port number from 1 to 65535" % what
@@ -69,6 +84,17 @@ def inline_credentials(cfg, fmt):
     return fmt == "csi" or (cfg.get("credentials") or "inline") == "inline"
 
 
+def _resolved(cfg, vc, key):
+    """A vCenter's own value, else the config's (how the providers fall back to [Global])."""
+    return vc.get(key) if vc.get(key) not in (None, "") else cfg.get(key)
+
+
+def _list_problems(values, what):
+    """The providers split list keys on commas: an item holding one would be read as several."""
+    return ["%s %r holds a comma; the providers split this list on commas, so it would be read as several names"
+            % (what, v[:80]) for v in values or [] if "," in v]
+
+
 def check(cfg, fmt):
     if fmt not in FORMATS:
         raise ConfigError("format must be one of %s, not %s." % (", ".join(FORMATS), fmt))
@@ -81,18 +107,22 @@ def check(cfg, fmt):
         server = vc.get("server")
         if not server or not str(server).strip():
             raise ConfigError("config.vcenters[%d] needs server." % i)
-        if str(server) != str(server).strip() or re.search(r"[\s/\\\x00-\x1f\x7f]", str(server)):
-            raise ConfigError("config.vcenters[%d].server %r is not a host name or address (no spaces, slashes or "
-                              "line breaks)." % (i, str(server)[:80]))
+        if str(server) != str(server).strip() or re.search(r"[\s/\\\x00-\x1f\x7f\"]", str(server)):
+            raise ConfigError("config.vcenters[%d].server %r is not a host name or address (no spaces, slashes, quotes "
+                              "or line breaks)." % (i, str(server)[:80]))
         if server in servers:
             raise ConfigError("config.vcenters[%d]: vCenter %s is given twice." % (i, server))
         servers.add(server)
         problems.append(_port_problem(vc.get("port"), "config.vcenters[%d].port" % i))
-        if inline_credentials(cfg, fmt) and not (vc.get("user") and vc.get("password") is not None):
+        if inline_credentials(cfg, fmt) and not (vc.get("user") and vc.get("password") not in (None, "")):
             raise ConfigError("vCenter %s needs user and password (credentials: inline%s)." % (
                 vc["server"], ", and the CSI driver always reads them from its file" if fmt == "csi" else ""))
         if vc.get("user") is not None and re.search(r"[\x00-\x1f\x7f]", str(vc["user"])):
             raise ConfigError("config.vcenters[%d].user holds a line break or control character." % i)
+        problems.extend(_list_problems(vc.get("datacenters"), "config.vcenters[%d].datacenters item" % i))
+        if fmt == "csi":
+            problems.extend(_list_problems(vc.get("target_vsan_file_share_clusters"),
+                                           "config.vcenters[%d].target_vsan_file_share_clusters item" % i))
     problems = [x for x in problems if x]
     if problems:
         raise ConfigError("; ".join(problems) + ".")
@@ -103,51 +133,168 @@ def check(cfg, fmt):
             name_problem(cfg["secret_namespace"], "config.secret_namespace", "label")
         if problem:
             raise ConfigError(problem + ".")
-    ws = cfg.get("workspace") or {}
-    if fmt == "in_tree" and any(v not in (None, "") for v in ws.values()) and \
-            not (ws.get("server") and ws.get("datacenter")):
-        raise ConfigError("config.workspace needs server and datacenter.")
-    if fmt == "csi" and cfg.get("cluster_id") and len(cfg["cluster_id"]) > 64:
-        raise ConfigError("cluster_id has %d characters; the CSI driver takes at most 64." % len(cfg["cluster_id"]))
-
-
-def _global(cfg, fmt):
-    secret = (cfg.get("credentials") or "inline") == "secret"
-    items = [("port", cfg.get("port")), ("insecure-flag", _flag(cfg.get("insecure"))),
-             ("ca-file", cfg.get("ca_file")), ("thumbprint", cfg.get("thumbprint"))]
+        if fmt == "in_tree":
+            ipv6 = [vc["server"] for vc in vcs if ":" in vc["server"]]
+            if ipv6:
+                raise ConfigError(
+                    "vCenter %s: the in-tree provider reads credentials from Secret keys '<server>.username' and "
+                    "'<server>.password' only, and Kubernetes refuses a key holding ':' (an IPv6 address); use "
+                    "credentials: inline, or name the vCenter by a host name." % ipv6[0])
+    if fmt == "in_tree":
+        _check_in_tree(cfg, vcs)
     if fmt == "csi":
-        return [("cluster-id", cfg.get("cluster_id"))] + items
+        _check_csi(cfg, vcs)
+
+
+def _check_in_tree(cfg, vcs):
+    """The in-tree provider (legacy-cloud-providers v0.29.15 vsphere/vsphere.go) has no insecure-flag or ca-file
+    under [VirtualCenter]: it uses [Global]'s for every vCenter (populateVsphereInstanceMap), and refuses the whole
+    file on a key it does not know (gcfg.ReadInto). With [VirtualCenter] sections it needs a complete
+    [Workspace]: server, datacenter and folder."""
+    for key, what in (("insecure", "insecure"), ("ca_file", "ca_file")):
+        values = {_resolved(cfg, vc, key) for vc in vcs}
+        if len(values) > 1:
+            raise ConfigError(
+                "config.vcenters: the in-tree provider has one %s for all vCenters ([Global] %s), but the vCenters "
+                "here differ in it; give the same %s to every vCenter (or only config.%s)."
+                % (what, "insecure-flag" if key == "insecure" else "ca-file", what, key))
+    ws = cfg.get("workspace") or {}
+    missing = [k for k in ("server", "datacenter", "folder") if not ws.get(k)]
+    if missing:
+        raise ConfigError("config.workspace needs %s: the in-tree provider refuses a vsphere.conf whose [Workspace] "
+                          "lacks server, datacenter or folder (the VM folder of the node VMs)." % ", ".join(missing))
+    if ws["server"] not in [vc["server"] for vc in vcs]:
+        raise ConfigError("config.workspace.server %s is none of config.vcenters (%s)."
+                          % (ws["server"], ", ".join(vc["server"] for vc in vcs)))
+
+
+def _csi_categories(cfg):
+    """The [Labels] topology-categories: csi.topology_categories, else the region and zone tag categories."""
+    labels = cfg.get("labels") or {}
+    return (cfg.get("csi") or {}).get("topology_categories") or \
+        [c for c in (labels.get("region"), labels.get("zone")) if c]
+
+
+def _check_csi(cfg, vcs):
+    """The CSI driver's own checks (pkg/common/config/config.go validateConfig, v3.7.0), made before writing."""
+    csi = cfg.get("csi") or {}
+    labels = cfg.get("labels") or {}
+    if len(vcs) > CSI_MAX_VCENTERS:
+        raise ConfigError("config.vcenters has %d vCenters; the CSI driver takes at most %d."
+                          % (len(vcs), CSI_MAX_VCENTERS))
+    for key, value in (("cluster_id", cfg.get("cluster_id")), ("csi.supervisor_id", csi.get("supervisor_id"))):
+        if value and len(value) > 64:
+            raise ConfigError("%s has %d characters; the CSI driver takes at most 64." % (key, len(value)))
+    for vc in vcs:
+        if not CSI_USER.match(vc.get("user") or ""):
+            raise ConfigError(
+                "vCenter %s: the CSI driver takes the user only as user@domain or DOMAIN\\user, with letters, digits, "
+                "'.', '-' (and '_' in the user part); %r is not." % (vc["server"], str(vc.get("user"))[:80]))
+    if csi.get("topology_categories") and (labels.get("zone") or labels.get("region")):
+        raise ConfigError("give either config.labels zone/region (written as the CSI driver's topology-categories) or "
+                          "csi.topology_categories, not both: the CSI driver refuses zone and region with "
+                          "topology-categories.")
+    cats = _csi_categories(cfg)
+    if len(vcs) > 1 and not cats:
+        raise ConfigError("the CSI driver needs topology categories with several vCenters: give config.labels "
+                          "zone/region or csi.topology_categories.")
+    problems = _list_problems(cats, "topology category")
+    if problems:
+        raise ConfigError("; ".join(problems) + ".")
+    if len(cats) > CSI_MAX_TOPOLOGY_CATEGORIES:
+        raise ConfigError("%d topology categories; the CSI driver takes at most %d."
+                          % (len(cats), CSI_MAX_TOPOLOGY_CATEGORIES))
+    for t in csi.get("topology_category_labels") or []:
+        if t["label"].split("/")[0] not in CSI_TOPOLOGY_DOMAINS:
+            raise ConfigError("csi.topology_category_labels %s: the CSI driver takes only labels of %s, not %r."
+                              % (t["category"], ", ".join(CSI_TOPOLOGY_DOMAINS), t["label"][:80]))
+    for option, items, key in (("csi.topology_category_labels", csi.get("topology_category_labels"), "category"),
+                               ("csi.net_permissions", csi.get("net_permissions"), "name")):
+        seen = [x[key] for x in items or []]
+        twice = sorted({x for x in seen if seen.count(x) > 1})
+        if twice:
+            raise ConfigError("%s names %s twice." % (option, ", ".join(twice)))
+    for key, _ini in CSI_GLOBAL_INTS:
+        if csi.get(key) is not None and csi[key] < 1:
+            raise ConfigError("csi.%s must be at least 1 (leave it out for the driver's default)." % key)
+    for key, _ini in CSI_SNAPSHOT_KEYS:
+        value = (csi.get("snapshot") or {}).get(key)
+        if value is not None and value < 1:
+            raise ConfigError("csi.snapshot.%s must be at least 1 (leave it out for the driver's default)." % key)
+
+
+def _insecure(cfg, vcs):
+    """[Global] insecure-flag and each vCenter's: the providers OR the two, so a vCenter's false under a global
+    true would still be insecure. [Global] is true only when every vCenter is insecure; each vCenter carries its
+    own value, so each means what was written for it."""
+    each = [_resolved(cfg, vc, "insecure") for vc in vcs]
+    if all(v is None for v in each):
+        return None, each
+    return all(each), [None if v is None else bool(v) for v in each]
+
+
+def _global(cfg, fmt, glob_insecure):
+    secret = (cfg.get("credentials") or "inline") == "secret"
+    vcs = cfg["vcenters"]
+    ca_file, thumbprint = cfg.get("ca_file"), cfg.get("thumbprint")
+    if fmt == "csi" and len(vcs) == 1:
+        # With one vCenter the driver takes ca-file and thumbprint from [Global] only
+        # (pkg/common/cns-lib/vsphere/utils.go GetVirtualCenterConfig).
+        ca_file, thumbprint = _resolved(cfg, vcs[0], "ca_file"), _resolved(cfg, vcs[0], "thumbprint")
+    items = [("port", cfg.get("port")), ("insecure-flag", _flag(glob_insecure)), ("ca-file", ca_file),
+             ("thumbprint", thumbprint)]
+    if fmt == "in_tree":
+        # One ca-file for all vCenters (checked equal); thumbprints are per vCenter.
+        items = [("port", cfg.get("port")), ("insecure-flag", _flag(glob_insecure)),
+                 ("ca-file", _resolved(cfg, vcs[0], "ca_file"))]
+    if fmt == "csi":
+        csi = cfg.get("csi") or {}
+        items = [("cluster-id", cfg.get("cluster_id")), ("supervisor-id", csi.get("supervisor_id")),
+                 ("cluster-distribution", csi.get("cluster_distribution"))] + items
+        return items + [(key, csi.get(option)) for option, key in CSI_GLOBAL_INTS]
     items += [("soap-roundtrip-count", cfg.get("soap_roundtrip_count")),
               ("secret-name", cfg.get("secret_name") if secret else None),
               ("secret-namespace", cfg.get("secret_namespace") if secret else None)]
     if fmt == "cpi_ini":
-        items.append(("ip-family", _csv(cfg.get("ip_family"))))
+        items += [("secrets-directory", cfg.get("secrets_directory")), ("api-disable", _flag(cfg.get("api_disable"))),
+                  ("api-binding", cfg.get("api_binding")), ("ip-family", _csv(cfg.get("ip_family")))]
     return items
 
 
-def _vcenter(cfg, vc, fmt, mask):
+def _vcenter(cfg, vc, fmt, mask, insecure):
     inline = inline_credentials(cfg, fmt)
     items = [("user", vc.get("user") if inline else None),
              ("password", (MASK if mask else vc.get("password")) if inline else None),
              ("port", vc.get("port")), ("datacenters", _csv(vc.get("datacenters"))),
-             ("thumbprint", vc.get("thumbprint")), ("ca-file", vc.get("ca_file")),
-             ("insecure-flag", _flag(vc.get("insecure")))]
+             # Each vCenter's own thumbprint, else [Global]'s: the in-tree provider does not fall back to [Global].
+             ("thumbprint", _resolved(cfg, vc, "thumbprint"))]
+    if fmt == "in_tree":
+        return items + [("soap-roundtrip-count", vc.get("soap_roundtrip_count"))]
+    items += [("ca-file", _resolved(cfg, vc, "ca_file")), ("insecure-flag", _flag(insecure))]
     if fmt == "csi":
-        items.append(("migration-datastore-url", (cfg.get("csi") or {}).get("migration_datastore_url")))
-    else:
-        items.append(("soap-roundtrip-count", vc.get("soap_roundtrip_count")))
-    return items
+        return items + [("targetvSANFileShareClusters", _csv(vc.get("target_vsan_file_share_clusters"))),
+                        ("migration-datastore-url", vc.get("migration_datastore_url") or
+                         (cfg.get("csi") or {}).get("migration_datastore_url"))]
+    return items + [("soap-roundtrip-count", vc.get("soap_roundtrip_count")), ("ip-family", _csv(vc.get("ip_family")))]
 
 
 def render_ini(cfg, fmt, mask=False):
-    sections = [("Global", None, _global(cfg, fmt))]
-    for vc in cfg["vcenters"]:
-        sections.append(("VirtualCenter", vc["server"], _vcenter(cfg, vc, fmt, mask)))
+    glob_insecure, each_insecure = _insecure(cfg, cfg["vcenters"])
+    sections = [("Global", None, _global(cfg, fmt, glob_insecure))]
+    for vc, insecure in zip(cfg["vcenters"], each_insecure):
+        sections.append(("VirtualCenter", vc["server"], _vcenter(cfg, vc, fmt, mask, insecure)))
     labels = cfg.get("labels") or {}
     if fmt == "csi":
-        cats = (cfg.get("csi") or {}).get("topology_categories") or \
-            [c for c in (labels.get("region"), labels.get("zone")) if c]
-        sections.append(("Labels", None, [("topology-categories", _csv(cats))]))
+        csi = cfg.get("csi") or {}
+        for perm in csi.get("net_permissions") or []:
+            sections.append(("NetPermissions", perm["name"], [
+                ("ips", perm.get("ips")), ("permissions", perm.get("permissions")),
+                ("rootsquash", None if perm.get("rootsquash") is None else bool(perm["rootsquash"]))]))
+        sections.append(("Labels", None, [("topology-categories", _csv(_csi_categories(cfg)))]))
+        for cat in csi.get("topology_category_labels") or []:
+            sections.append(("TopologyCategory", cat["category"], [("label", cat["label"])]))
+        snapshot = csi.get("snapshot") or {}
+        sections.append(("Snapshot", None, [(key, snapshot.get(option)) for option, key in CSI_SNAPSHOT_KEYS]))
         return render(sections)
     if fmt == "in_tree":
         ws = cfg.get("workspace") or {}
@@ -164,24 +311,44 @@ def render_ini(cfg, fmt, mask=False):
 
 
 def render_yaml(cfg, mask=False):
-    """The out-of-tree provider's YAML form: camelCase keys (INI spellings do not work there). JSON is YAML."""
+    """The out-of-tree provider's YAML form: camelCase keys (INI spellings do not work there). JSON is YAML, but
+    its escapes are not all YAML's: see yaml_text."""
     secret = (cfg.get("credentials") or "inline") == "secret"
-    glob = {"port": cfg.get("port"), "insecureFlag": cfg.get("insecure"), "caFile": cfg.get("ca_file"),
+    glob_insecure, each_insecure = _insecure(cfg, cfg["vcenters"])
+    glob = {"port": cfg.get("port"), "insecureFlag": glob_insecure, "caFile": cfg.get("ca_file"),
             "thumbprint": cfg.get("thumbprint"), "ipFamily": cfg.get("ip_family"),
+            "soapRoundtripCount": cfg.get("soap_roundtrip_count"), "secretsDirectory": cfg.get("secrets_directory"),
+            "apiDisable": cfg.get("api_disable"), "apiBinding": cfg.get("api_binding"),
             "secretName": cfg.get("secret_name") if secret else None,
             "secretNamespace": cfg.get("secret_namespace") if secret else None}
     vcenter = {}
-    for vc in cfg["vcenters"]:
+    for vc, insecure in zip(cfg["vcenters"], each_insecure):
         vcenter[vc["server"]] = {
             "server": vc["server"], "port": vc.get("port"), "datacenters": vc.get("datacenters"),
             "user": None if secret else vc.get("user"),
             "password": None if secret else (MASK if mask else vc.get("password")),
-            "thumbprint": vc.get("thumbprint"), "caFile": vc.get("ca_file"), "insecureFlag": vc.get("insecure")}
+            "thumbprint": _resolved(cfg, vc, "thumbprint"), "caFile": _resolved(cfg, vc, "ca_file"),
+            "insecureFlag": insecure, "soapRoundtripCount": vc.get("soap_roundtrip_count"),
+            "ipFamily": vc.get("ip_family")}
     labels = cfg.get("labels") or {}
     nodes = dict((k, _csv(v)) for k, v in (cfg.get("nodes") or {}).items())
     doc = {"global": glob, "vcenter": vcenter, "labels": {"zone": labels.get("zone"), "region": labels.get("region")},
            "nodes": {camel: nodes.get(key) for key, camel in NODES_KEYS}}
-    return json.dumps(_prune(doc), indent=2, sort_keys=True) + "\n"
+    return yaml_text(_prune(doc))
+
+
+def _yaml_printable(c):
+    o = ord(c)
+    return o in (0x9, 0xA, 0xD, 0x85) or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or \
+        o >= 0x10000
+
+
+def yaml_text(doc):
+    """JSON text that YAML readers take as they read JSON: characters as they are (JSON's ASCII escapes write an
+    emoji as a surrogate pair, \\ud83d\\ude00, which YAML readers refuse), only YAML's non-printable characters
+    escaped (\\uXXXX, the same in both)."""
+    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+    return "".join(c if _yaml_printable(c) else "\\u%04x" % ord(c) for c in text) + "\n"
 
 
 def _prune(value):
@@ -196,12 +363,32 @@ def render_config(cfg, fmt, mask=False):
     return render_yaml(cfg, mask) if fmt == "cpi_yaml" else render_ini(cfg, fmt, mask)
 
 
-def credentials_secret_data(cfg):
-    """The '<server>.username' / '<server>.password' keys the providers read from their credentials Secret."""
+def credential_key_id(server):
+    """The <id> of server_<id>/username_<id>/password_<id>: the server with every character a Secret key cannot
+    hold as '-'."""
+    return NOT_KEY.sub("-", server)
+
+
+def credentials_secret_data(cfg, fmt=None):
+    """The keys the providers read from their credentials Secret: '<server>.username' / '<server>.password', and for
+    a server with ':' (IPv6, which no Secret key can hold) the out-of-tree provider's other form, 'server_<id>',
+    'username_<id>', 'password_<id>' (the in-tree provider has none: refused)."""
     data = {}
     for vc in cfg["vcenters"]:
+        server = vc["server"]
+        if NOT_KEY.search(server):
+            if fmt == "in_tree":
+                raise ConfigError("vCenter %s: the in-tree provider reads credentials Secret keys '<server>.username' "
+                                  "only, and no Secret key can hold ':'; use credentials: inline." % server)
+            ident = credential_key_id(server)
+            data["server_%s" % ident] = server
+            if vc.get("user"):
+                data["username_%s" % ident] = vc["user"]
+            if vc.get("password") is not None:
+                data["password_%s" % ident] = vc["password"]
+            continue
         if vc.get("user"):
-            data["%s.username" % vc["server"]] = vc["user"]
+            data["%s.username" % server] = vc["user"]
         if vc.get("password") is not None:
-            data["%s.password" % vc["server"]] = vc["password"]
+            data["%s.password" % server] = vc["password"]
     return data

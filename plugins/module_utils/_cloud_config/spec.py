@@ -16,22 +16,52 @@ MASK = "********"
 VCENTER = dict(server=dict(type="str", required=True), port=dict(type="int"), user=dict(type="str"),
                password=dict(type="str", no_log=True), datacenters=dict(type="list", elements="str"),
                thumbprint=dict(type="str"), ca_file=dict(type="str"), insecure=dict(type="bool"),
-               soap_roundtrip_count=dict(type="int"))
+               soap_roundtrip_count=dict(type="int"),
+               ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"]),
+               target_vsan_file_share_clusters=dict(type="list", elements="str"),
+               migration_datastore_url=dict(type="str"))
 WORKSPACE = dict(server=dict(type="str"), datacenter=dict(type="str"), folder=dict(type="str"),
                  default_datastore=dict(type="str"), resourcepool_path=dict(type="str"))
 LABELS = dict(zone=dict(type="str"), region=dict(type="str"))
 NODES = dict((key, dict(type="list", elements="str")) for key in (
     "internal_network_subnet_cidr", "external_network_subnet_cidr", "internal_vm_network_name",
     "external_vm_network_name", "exclude_internal_network_subnet_cidr", "exclude_external_network_subnet_cidr"))
+# The in-tree provider compares the type exactly (vclib.CheckControllerSupported): no other spelling works.
 DISK = dict(scsicontrollertype=dict(type="str", choices=["pvscsi", "lsiLogic-sas", "lsiLogic"]))
 NETWORK = dict(public_network=dict(type="str"))
-CSI = dict(topology_categories=dict(type="list", elements="str"), migration_datastore_url=dict(type="str"))
+# The CSI driver's [Global] intervals and limits: (option, key). 0 means the driver's default, so it is left out.
+CSI_GLOBAL_INTS = (
+    ("cnsregistervolumes_cleanup_intervalinmin", "cnsregistervolumes-cleanup-intervalinmin"),
+    ("cnspvcprotection_cleanup_intervalinmin", "cnspvcprotection-cleanup-intervalinmin"),
+    ("volumemigration_cr_cleanup_intervalinmin", "volumemigration-cr-cleanup-intervalinmin"),
+    ("csi_auth_check_intervalinmin", "csi-auth-check-intervalinmin"),
+    ("cnsvolumeoperationrequest_cleanup_intervalinmin", "cnsvolumeoperationrequest-cleanup-intervalinmin"),
+    ("csi_fetch_preferred_datastores_intervalinmin", "csi-fetch-preferred-datastores-intervalinmin"),
+    ("query_limit", "query-limit"),
+    ("list_volume_threshold", "list-volume-threshold"),
+)
+CSI_SNAPSHOT_KEYS = (
+    ("global_max_snapshots_per_block_volume", "global-max-snapshots-per-block-volume"),
+    ("granular_max_snapshots_per_block_volume_vsan", "granular-max-snapshots-per-block-volume-vsan"),
+    ("granular_max_snapshots_per_block_volume_vvol", "granular-max-snapshots-per-block-volume-vvol"),
+)
+NET_PERMISSION = dict(name=dict(type="str", required=True), ips=dict(type="str"),
+                      permissions=dict(type="str", choices=["READ_WRITE", "READ_ONLY", "NO_ACCESS"]),
+                      rootsquash=dict(type="bool"))
+TOPOLOGY_CATEGORY = dict(category=dict(type="str", required=True), label=dict(type="str", required=True))
+CSI = dict(topology_categories=dict(type="list", elements="str"), migration_datastore_url=dict(type="str"),
+           supervisor_id=dict(type="str"), cluster_distribution=dict(type="str"),
+           net_permissions=dict(type="list", elements="dict", options=NET_PERMISSION),
+           topology_category_labels=dict(type="list", elements="dict", options=TOPOLOGY_CATEGORY),
+           snapshot=dict(type="dict", options=dict((k, dict(type="int")) for k, _key in CSI_SNAPSHOT_KEYS)),
+           **dict((k, dict(type="int")) for k, _key in CSI_GLOBAL_INTS))
 CONFIG = dict(
     vcenters=dict(type="list", elements="dict", options=VCENTER, required=True),
     credentials=dict(type="str", choices=["inline", "secret"], default="inline"),
     secret_name=dict(type="str", no_log=False), secret_namespace=dict(type="str", no_log=False),
     port=dict(type="int"), insecure=dict(type="bool"), ca_file=dict(type="str"), thumbprint=dict(type="str"),
     soap_roundtrip_count=dict(type="int"), ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"]),
+    secrets_directory=dict(type="str", no_log=False), api_disable=dict(type="bool"), api_binding=dict(type="str"),
     cluster_id=dict(type="str"),
     workspace=dict(type="dict", options=WORKSPACE), labels=dict(type="dict", options=LABELS),
     nodes=dict(type="dict", options=NODES), disk=dict(type="dict", options=DISK),

@@ -24,7 +24,8 @@ PASSWORD = "S3cr3t-\nsecond line;#\"\\"
 
 def cfg(password=PASSWORD, **extra):
     base = {"vcenters": [{"server": "vc1.example.com", "user": "k8s@vsphere.local", "password": password,
-                          "datacenters": ["DC0"]}]}
+                          "datacenters": ["DC0"]}],
+            "workspace": {"server": "vc1.example.com", "datacenter": "DC0", "folder": "kubernetes"}}
     base.update(extra)
     return base
 
