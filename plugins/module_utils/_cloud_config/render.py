@@ -13,9 +13,16 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.spec import (
     CSI_GLOBAL_INTS,
     CSI_SNAPSHOT_KEYS,
+    LB_CLASS_KEYS,
+    LB_KEYS,
+    LB_SIZES,
+    NSXT_KEYS,
 )
 
 FORMATS = ("in_tree", "cpi_ini", "cpi_yaml", "csi")
+CPI_FORMATS = ("cpi_ini", "cpi_yaml")
+# The out-of-tree provider's sections for its Load Balancer and Routes interfaces, through NSX-T.
+NSXT_SECTIONS = ("load_balancer", "load_balancer_classes", "nsxt", "route")
 MASK = "********"
 NODES_KEYS = (("internal_network_subnet_cidr", "internalNetworkSubnetCidr"),
               ("external_network_subnet_cidr", "externalNetworkSubnetCidr"),
@@ -80,8 +87,12 @@ def _flag(value):
 
 
 def inline_credentials(cfg, fmt):
-    """Whether the rendered file holds passwords (the CSI file always does)."""
-    return fmt == "csi" or (cfg.get("credentials") or "inline") == "inline"
+    """Whether the rendered file holds passwords (the CSI file always does; an NSX-T password or VMC access token
+    written inline does too)."""
+    nsxt = cfg.get("nsxt") or {}
+    nsxt_inline = fmt in CPI_FORMATS and (nsxt.get("credentials") or "inline") == "inline" and \
+        any(nsxt.get(k) not in (None, "") for k in ("password", "vmc_access_token"))
+    return fmt == "csi" or (cfg.get("credentials") or "inline") == "inline" or nsxt_inline
 
 
 def _resolved(cfg, vc, key):
@@ -144,6 +155,143 @@ def check(cfg, fmt):
         _check_in_tree(cfg, vcs)
     if fmt == "csi":
         _check_csi(cfg, vcs)
+    _check_nsxt_sections(cfg, fmt)
+
+
+def _given(value):
+    return value not in (None, "", [], {})
+
+
+def _check_nsxt_sections(cfg, fmt):
+    """The out-of-tree provider reads each of these sections from the same vsphere.conf with its own reader
+    (pkg/cloudprovider/vsphere/cloud.go init: ReadNsxtConfig, ReadLBConfig, ReadRouteConfig, each YAML first then
+    INI) and, when a reader refuses its section, starts without that interface and only logs it: every rule of those
+    readers is checked here, before writing."""
+    given = [k for k in NSXT_SECTIONS if _given(cfg.get(k))]
+    if not given:
+        return
+    if fmt not in CPI_FORMATS:
+        raise ConfigError("config.%s: only the out-of-tree provider (cpi_ini, cpi_yaml) has a Load Balancer and "
+                          "Routes through NSX-T; the %s file has no such section." % (given[0], fmt))
+    nsxt = cfg.get("nsxt") or {}
+    users = [k for k in given if k != "nsxt"]
+    if users and not _given(nsxt):
+        raise ConfigError("config.%s needs config.nsxt: the provider reaches NSX-T with it, and without it has no "
+                          "connection for its load balancers and routes." % users[0])
+    if _given(nsxt):
+        _check_nsxt(nsxt)
+    if _given(cfg.get("load_balancer")) or _given(cfg.get("load_balancer_classes")):
+        _check_load_balancer(cfg.get("load_balancer") or {}, cfg.get("load_balancer_classes") or [])
+    route = cfg.get("route")
+    if route is not None and not (route.get("router_path") or "").strip():
+        # pkg/cloudprovider/vsphere/route/config validateConfig: "router path is required".
+        raise ConfigError("config.route needs router_path (the tier-1 router's policy path, such as "
+                          "/infra/tier-1s/k8s): the provider refuses a route section without it.")
+
+
+def _check_nsxt(nsxt):
+    """pkg/nsxt/config validateConfig (v1.36.0): a VMC access token needs its auth host, else a user its password,
+    else a client key file its cert file and the reverse, else a Secret's name its namespace and the reverse; one of
+    them must be set; and the host. Here a Secret is chosen explicitly (credentials: secret), so that the file and
+    the Secret never both hold credentials the provider would pick between."""
+    host = nsxt.get("host")
+    if not host or not str(host).strip():
+        raise ConfigError("config.nsxt needs host, the NSX-T manager's host name or address (the provider: "
+                          "'host is empty').")
+    if re.search(r"[\s/\\\x00-\x1f\x7f\"]", str(host)):
+        raise ConfigError("config.nsxt.host %r is not a host name or address (with an optional :port): the provider "
+                          "connects to https://<host>, so no scheme, path, spaces or quotes." % str(host)[:80])
+    secret = (nsxt.get("credentials") or "inline") == "secret"
+    for key in ("user", "vmc_auth_host", "client_auth_cert_file", "client_auth_key_file", "ca_file"):
+        if nsxt.get(key) is not None and re.search(r"[\x00-\x1f\x7f]", str(nsxt[key])):
+            raise ConfigError("config.nsxt.%s holds a line break or control character." % key)
+    if (nsxt.get("client_auth_cert_file") in (None, "")) != (nsxt.get("client_auth_key_file") in (None, "")):
+        raise ConfigError("config.nsxt needs client_auth_cert_file and client_auth_key_file together (the provider: "
+                          "'client key file is required if client cert file is provided' and the reverse).")
+    if nsxt.get("vmc_access_token") not in (None, "") and not nsxt.get("vmc_auth_host"):
+        raise ConfigError("config.nsxt.vmc_access_token needs vmc_auth_host (the provider: 'vmc auth host must be "
+                          "provided if auth token is provided').")
+    if secret:
+        if not nsxt.get("secret_name") or not nsxt.get("secret_namespace"):
+            raise ConfigError("config.nsxt credentials: secret needs secret_name and secret_namespace (the Secret "
+                              "with keys username and password).")
+        problem = name_problem(nsxt["secret_name"], "config.nsxt.secret_name") or \
+            name_problem(nsxt["secret_namespace"], "config.nsxt.secret_namespace", "label")
+        if problem:
+            raise ConfigError(problem + ".")
+        if nsxt.get("vmc_access_token") not in (None, ""):
+            raise ConfigError("config.nsxt credentials: secret takes the user and password from the Secret "
+                              "(keys username and password) only; a vmc_access_token is written only with "
+                              "credentials: inline.")
+        return
+    for key in ("secret_name", "secret_namespace"):
+        if nsxt.get(key):
+            raise ConfigError("config.nsxt.%s is written only with config.nsxt.credentials: secret (with inline "
+                              "credentials the provider would take the file's and the Secret's in turn)." % key)
+    has_user, has_pw = nsxt.get("user") not in (None, ""), nsxt.get("password") not in (None, "")
+    if has_pw and not has_user:
+        raise ConfigError("config.nsxt.password needs user.")
+    if nsxt.get("vmc_access_token") in (None, "") and has_user and not has_pw:
+        raise ConfigError("config.nsxt.user needs password (the provider: 'password is empty').")
+    if not (has_user or nsxt.get("vmc_access_token") not in (None, "") or nsxt.get("client_auth_cert_file")):
+        raise ConfigError("config.nsxt needs credentials: user and password, vmc_access_token and vmc_auth_host, "
+                          "client_auth_cert_file and client_auth_key_file, or credentials: secret with "
+                          "secret_name and secret_namespace (the provider: 'user or vmc access token or client cert "
+                          "file must be set').")
+
+
+def _check_load_balancer(lb, classes):
+    """pkg/cloudprovider/vsphere/loadbalancer/config validateConfig after CompleteAndValidate (v1.36.0), and what
+    the load balancer provider then does with the classes (class.go)."""
+    names = [c.get("name") for c in classes]
+    for i, name in enumerate(names):
+        if not name or not str(name).strip():
+            raise ConfigError("config.load_balancer_classes[%d] needs name." % i)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError("config.load_balancer_classes names %s twice." % ", ".join(twice))
+    if not lb.get("lb_service_id") and not lb.get("tier1_gateway_path"):
+        raise ConfigError("config.load_balancer needs lb_service_id or tier1_gateway_path (the provider: 'either load "
+                          "balancer service id or T1 gateway path required').")
+    for proto in ("tcp", "udp"):
+        if not lb.get("%s_app_profile_name" % proto) and not lb.get("%s_app_profile_path" % proto):
+            raise ConfigError("config.load_balancer needs %s_app_profile_name or %s_app_profile_path (the provider: "
+                              "'either load balancer %s application profile name or path required')."
+                              % (proto, proto, proto.upper()))
+    if lb.get("size") not in LB_SIZES:
+        raise ConfigError("config.load_balancer needs size, one of %s (the provider: 'load balancer size is "
+                          "invalid')." % ", ".join(LB_SIZES))
+    if lb.get("ip_pool_name") and lb.get("ip_pool_id"):
+        raise ConfigError("config.load_balancer takes ip_pool_name or ip_pool_id, not both (the provider: 'either "
+                          "load balancer ipPoolName or ipPoolID can be set').")
+    by_name = dict((c["name"], c) for c in classes)
+    if not lb.get("ip_pool_name") and not lb.get("ip_pool_id"):
+        default = by_name.get("default")
+        if default is None:
+            raise ConfigError("config.load_balancer has no ip_pool_name or ip_pool_id, so the provider needs a "
+                              "load_balancer_classes item named default with one ('no default load balancer class "
+                              "defined').")
+        if not default.get("ip_pool_name") and not default.get("ip_pool_id"):
+            raise ConfigError("config.load_balancer_classes default needs ip_pool_name or ip_pool_id, as "
+                              "config.load_balancer has none ('default load balancer class: ipPoolName and "
+                              "ipPoolID is empty').")
+    for c in classes:
+        if c.get("ip_pool_name") and c.get("ip_pool_id"):
+            raise ConfigError("config.load_balancer_classes %s takes ip_pool_name or ip_pool_id, not both: the "
+                              "provider uses the id and ignores the name." % c["name"])
+        if c.get("ip_pool_name") and not c.get("ip_pool_id") and lb.get("ip_pool_id"):
+            # CompleteAndValidate fills the class's empty ipPoolId from loadBalancer's, and the id wins (class.go).
+            raise ConfigError("config.load_balancer_classes %s: its ip_pool_name would be ignored, as the provider "
+                              "gives the class config.load_balancer.ip_pool_id, and the id wins; give the class its "
+                              "ip_pool_id instead." % c["name"])
+        if not (c.get("ip_pool_name") or c.get("ip_pool_id") or lb.get("ip_pool_name") or lb.get("ip_pool_id") or
+                (by_name.get("default") or {}).get("ip_pool_name") or (by_name.get("default") or {}).get("ip_pool_id")):
+            raise ConfigError("config.load_balancer_classes %s needs ip_pool_name or ip_pool_id." % c["name"])
+    tags = lb.get("tags") or {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key or not isinstance(value, str):
+            raise ConfigError("config.load_balancer.tags: the provider reads tags as text to text (a JSON object of "
+                              "strings); %r is not." % ("%s: %r" % (key, value))[:80])
 
 
 def _check_in_tree(cfg, vcs):
@@ -307,7 +455,64 @@ def render_ini(cfg, fmt, mask=False):
     if fmt == "cpi_ini":
         nodes = cfg.get("nodes") or {}
         sections.append(("Nodes", None, [(k.replace("_", "-"), _csv(nodes.get(k))) for k, _camel in NODES_KEYS]))
+        sections.extend(_nsxt_sections_ini(cfg, mask))
     return render(sections)
+
+
+def _nsxt_items(cfg, mask):
+    """(option, value) of config.nsxt as written: with credentials: secret, the Secret's name and namespace and no
+    user or password; inline, no Secret. Secrets masked on request."""
+    nsxt = cfg.get("nsxt") or {}
+    secret = (nsxt.get("credentials") or "inline") == "secret"
+    out = []
+    for option, ini, yaml_key in NSXT_KEYS:
+        value = nsxt.get(option)
+        if option in ("user", "password", "vmc_access_token") and secret:
+            value = None
+        if option in ("secret_name", "secret_namespace") and not secret:
+            value = None
+        if option in ("password", "vmc_access_token") and mask and value not in (None, ""):
+            value = MASK
+        out.append((option, ini, yaml_key, value))
+    return out
+
+
+def _tags(lb):
+    tags = lb.get("tags")
+    return json.dumps(tags, sort_keys=True, ensure_ascii=False, separators=(",", ":")) if tags else None
+
+
+def _nsxt_sections_ini(cfg, mask):
+    """[LoadBalancer], [LoadBalancerClass "name"], [NSXT] and [Route] (the gcfg tags of the provider's
+    LBConfigINI, NsxtConfigINI and RouteConfigINI; tags as the JSON object LoadBalancerConfigINI.RawTags holds)."""
+    lb = cfg.get("load_balancer") or {}
+    sections = [("LoadBalancer", None, [(ini, lb.get(o)) for o, ini, _y in LB_KEYS + LB_CLASS_KEYS] +
+                 [("tags", _tags(lb))])]
+    for c in cfg.get("load_balancer_classes") or []:
+        sections.append(("LoadBalancerClass", c["name"], [(ini, c.get(o)) for o, ini, _y in LB_CLASS_KEYS]))
+    if _given(cfg.get("nsxt")):
+        sections.append(("NSXT", None, [(ini, v) for _o, ini, _y, v in _nsxt_items(cfg, mask)]))
+    if cfg.get("route"):
+        sections.append(("Route", None, [("router-path", cfg["route"].get("router_path"))]))
+    return sections
+
+
+def _nsxt_sections_yaml(cfg, mask):
+    """loadBalancer, loadBalancerClass, nsxt and route (the yaml tags of LBConfigYAML, NsxtConfigYAML and
+    RouteConfigYAML). A class with no key of its own stays (as {}): it takes everything from loadBalancer."""
+    lb = cfg.get("load_balancer") or {}
+    doc = {"loadBalancer": dict([(y, lb.get(o)) for o, _i, y in LB_KEYS + LB_CLASS_KEYS] +
+                                [("tags", lb.get("tags") or None)])}
+    if _given(cfg.get("nsxt")):
+        doc["nsxt"] = dict((y, v) for _o, _i, y, v in _nsxt_items(cfg, mask))
+    if cfg.get("route"):
+        doc["route"] = {"routerPath": cfg["route"].get("router_path")}
+    doc = _prune(doc)
+    classes = cfg.get("load_balancer_classes") or []
+    if classes:
+        doc["loadBalancerClass"] = dict((c["name"], _prune(dict((y, c.get(o)) for o, _i, y in LB_CLASS_KEYS)))
+                                        for c in classes)
+    return doc
 
 
 def render_yaml(cfg, mask=False):
@@ -334,7 +539,9 @@ def render_yaml(cfg, mask=False):
     nodes = dict((k, _csv(v)) for k, v in (cfg.get("nodes") or {}).items())
     doc = {"global": glob, "vcenter": vcenter, "labels": {"zone": labels.get("zone"), "region": labels.get("region")},
            "nodes": {camel: nodes.get(key) for key, camel in NODES_KEYS}}
-    return yaml_text(_prune(doc))
+    doc = _prune(doc)
+    doc.update(_nsxt_sections_yaml(cfg, mask))
+    return yaml_text(doc)
 
 
 def _yaml_printable(c):

@@ -55,6 +55,51 @@ CSI = dict(topology_categories=dict(type="list", elements="str"), migration_data
            topology_category_labels=dict(type="list", elements="dict", options=TOPOLOGY_CATEGORY),
            snapshot=dict(type="dict", options=dict((k, dict(type="int")) for k, _key in CSI_SNAPSHOT_KEYS)),
            **dict((k, dict(type="int")) for k, _key in CSI_GLOBAL_INTS))
+# The out-of-tree provider's Load Balancer and Routes interfaces, through NSX-T (k8s.io/cloud-provider-vsphere
+# v1.36.0 pkg/cloudprovider/vsphere/loadbalancer/config, pkg/nsxt/config, pkg/cloudprovider/vsphere/route/config):
+# (option, INI key, YAML key).
+LB_CLASS_KEYS = (
+    ("ip_pool_name", "ip-pool-name", "ipPoolName"),
+    ("ip_pool_id", "ip-pool-id", "ipPoolId"),
+    ("tcp_app_profile_name", "tcp-app-profile-name", "tcpAppProfileName"),
+    ("tcp_app_profile_path", "tcp-app-profile-path", "tcpAppProfilePath"),
+    ("udp_app_profile_name", "udp-app-profile-name", "udpAppProfileName"),
+    ("udp_app_profile_path", "udp-app-profile-path", "udpAppProfilePath"),
+)
+LB_KEYS = (
+    ("size", "size", "size"),
+    ("lb_service_id", "lb-service-id", "lbServiceId"),
+    ("tier1_gateway_path", "tier1-gateway-path", "tier1GatewayPath"),
+    ("snat_disabled", "snat-disabled", "snatDisabled"),
+)
+# loadbalancer/config/consts_and_errors.go LoadBalancerSizes (the NSX-T model's LBService_SIZE_*).
+LB_SIZES = ["SMALL", "MEDIUM", "LARGE", "XLARGE", "DLB"]
+NSXT_KEYS = (
+    ("host", "host", "host"),
+    ("user", "user", "user"),
+    ("password", "password", "password"),
+    ("insecure", "insecure-flag", "insecureFlag"),
+    ("remote_auth", "remote-auth", "remoteAuth"),
+    ("secret_name", "secret-name", "secretName"),
+    ("secret_namespace", "secret-namespace", "secretNamespace"),
+    ("vmc_access_token", "vmc-access-token", "vmcAccessToken"),
+    ("vmc_auth_host", "vmc-auth-host", "vmcAuthHost"),
+    ("client_auth_cert_file", "client-auth-cert-file", "clientAuthCertFile"),
+    ("client_auth_key_file", "client-auth-key-file", "clientAuthKeyFile"),
+    ("ca_file", "ca-file", "caFile"),
+)
+LB_CLASS_OPTIONS = dict((k, dict(type="str")) for k, _ini, _yaml in LB_CLASS_KEYS)
+LOAD_BALANCER = dict(size=dict(type="str", choices=LB_SIZES), lb_service_id=dict(type="str"),
+                     tier1_gateway_path=dict(type="str"), snat_disabled=dict(type="bool"),
+                     tags=dict(type="dict"), **LB_CLASS_OPTIONS)
+LOAD_BALANCER_CLASS = dict(name=dict(type="str", required=True), **LB_CLASS_OPTIONS)
+NSXT = dict(host=dict(type="str"), credentials=dict(type="str", choices=["inline", "secret"], default="inline"),
+            user=dict(type="str"), password=dict(type="str", no_log=True), insecure=dict(type="bool"),
+            remote_auth=dict(type="bool"), secret_name=dict(type="str", no_log=False),
+            secret_namespace=dict(type="str", no_log=False), vmc_access_token=dict(type="str", no_log=True),
+            vmc_auth_host=dict(type="str"), client_auth_cert_file=dict(type="str"),
+            client_auth_key_file=dict(type="str", no_log=False), ca_file=dict(type="str"))
+ROUTE = dict(router_path=dict(type="str", required=True))
 CONFIG = dict(
     vcenters=dict(type="list", elements="dict", options=VCENTER, required=True),
     credentials=dict(type="str", choices=["inline", "secret"], default="inline"),
@@ -66,12 +111,16 @@ CONFIG = dict(
     workspace=dict(type="dict", options=WORKSPACE), labels=dict(type="dict", options=LABELS),
     nodes=dict(type="dict", options=NODES), disk=dict(type="dict", options=DISK),
     network=dict(type="dict", options=NETWORK), csi=dict(type="dict", options=CSI),
+    load_balancer=dict(type="dict", options=LOAD_BALANCER),
+    load_balancer_classes=dict(type="list", elements="dict", options=LOAD_BALANCER_CLASS),
+    nsxt=dict(type="dict", options=NSXT), route=dict(type="dict", options=ROUTE),
 )
 SECRET_KEYS = ("password",)
+NSXT_SECRET_KEYS = ("password", "vmc_access_token")
 
 
 def secrets_of(config):
-    """Every secret a config holds (the vCenter passwords), as given. Tolerates any shape."""
+    """Every secret a config holds (the vCenter and NSX-T passwords, the VMC access token), as given. Tolerates any shape."""
     out = set()
     vcs = config.get("vcenters") if isinstance(config, dict) else None
     for vc in vcs if isinstance(vcs, list) else []:
@@ -79,6 +128,10 @@ def secrets_of(config):
             for key in SECRET_KEYS:
                 if vc.get(key) not in (None, ""):
                     out.add(str(vc[key]))
+    nsxt = config.get("nsxt") if isinstance(config, dict) else None
+    for key in NSXT_SECRET_KEYS if isinstance(nsxt, dict) else ():
+        if nsxt.get(key) not in (None, ""):
+            out.add(str(nsxt[key]))
     return out
 
 
