@@ -40,6 +40,8 @@ require (
 	github.com/prometheus/procfs v0.19.2 // indirect
 	github.com/spf13/pflag v1.0.10 // indirect
 	github.com/vmware/govmomi v0.53.0 // indirect
+	github.com/vmware/vsphere-automation-sdk-go/runtime v0.7.0 // indirect
+	github.com/vmware/vsphere-automation-sdk-go/services/nsxt v0.12.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	go.opentelemetry.io/otel v1.41.0 // indirect
 	go.opentelemetry.io/otel/trace v1.41.0 // indirect

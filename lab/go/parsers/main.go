@@ -3,6 +3,9 @@
 //
 //	parsers cpi FILE         the out-of-tree provider (k8s.io/cloud-provider-vsphere): ReadCPIConfig, YAML first
 //	                         then INI, as the controller does; plus the raw common config of the format it read
+//	parsers cpi_nsxt FILE    the out-of-tree provider's Load Balancer and Routes readers, as cloud.go init calls
+//	                         them on the same file (each YAML first, then INI): ReadNsxtConfig, ReadLBConfig,
+//	                         ReadRouteConfig; each reader's result or error, and the raw config of the format read
 //	parsers cpi_secret FILE  the out-of-tree provider's credential manager reading a Secret's data (FILE: JSON
 //	                         {"name": ..., "namespace": ..., "data": {key: value}}); prints every server's credential
 //	parsers csi FILE         the CSI driver (sigs.k8s.io/vsphere-csi-driver/v3): config.ReadConfig
@@ -29,6 +32,9 @@ import (
 	"k8s.io/klog/v2"
 
 	cpiconfig "k8s.io/cloud-provider-vsphere/pkg/cloudprovider/vsphere/config"
+	lbconfig "k8s.io/cloud-provider-vsphere/pkg/cloudprovider/vsphere/loadbalancer/config"
+	routeconfig "k8s.io/cloud-provider-vsphere/pkg/cloudprovider/vsphere/route/config"
+	nsxtconfig "k8s.io/cloud-provider-vsphere/pkg/nsxt/config"
 	vcfg "k8s.io/cloud-provider-vsphere/pkg/common/config"
 	"k8s.io/cloud-provider-vsphere/pkg/common/credentialmanager"
 	csiconfig "sigs.k8s.io/vsphere-csi-driver/v3/pkg/common/config"
@@ -37,7 +43,7 @@ import (
 func clearEnv() {
 	for _, kv := range os.Environ() {
 		key := strings.SplitN(kv, "=", 2)[0]
-		for _, prefix := range []string{"VSPHERE_", "VCENTER_", "CLUSTER_FLAVOR", "GLOBAL_MAX_SNAPSHOTS",
+		for _, prefix := range []string{"VSPHERE_", "VCENTER_", "NSXT_", "CLUSTER_FLAVOR", "GLOBAL_MAX_SNAPSHOTS",
 			"GRANULAR_MAX_SNAPSHOTS"} {
 			if strings.HasPrefix(key, prefix) {
 				os.Unsetenv(key)
@@ -61,6 +67,45 @@ func cpi(data []byte) (interface{}, error) {
 	} else {
 		return nil, fmt.Errorf("the raw reader refused what ReadCPIConfig read: %v", err)
 	}
+	return out, nil
+}
+
+// reader is one reader's result: what it read, or its error (the provider then starts without the interface).
+func reader(cfg interface{}, err error) map[string]interface{} {
+	if err != nil {
+		return map[string]interface{}{"error": err.Error()}
+	}
+	return map[string]interface{}{"config": cfg}
+}
+
+func cpiNsxt(data []byte) (interface{}, error) {
+	nsxt, err := nsxtconfig.ReadNsxtConfig(data)
+	out := map[string]interface{}{"nsxt": reader(nsxt, err)}
+	lb, err := lbconfig.ReadLBConfig(data)
+	out["lb"] = reader(lb, err)
+	if err == nil {
+		out["lb_enabled"] = lb.IsEnabled()
+	}
+	route, err := routeconfig.ReadRouteConfig(data)
+	out["route"] = reader(route, err)
+	// Which format each reader took: YAML first, as the Read*Config functions try it.
+	formats := map[string]string{}
+	if _, err := nsxtconfig.ReadConfigYAML(data); err == nil {
+		formats["nsxt"] = "yaml"
+	} else if _, err := nsxtconfig.ReadConfigINI(data); err == nil {
+		formats["nsxt"] = "ini"
+	}
+	if _, err := lbconfig.ReadConfigYAML(data); err == nil {
+		formats["lb"] = "yaml"
+	} else if _, err := lbconfig.ReadConfigINI(data); err == nil {
+		formats["lb"] = "ini"
+	}
+	if _, err := routeconfig.ReadConfigYAML(data); err == nil {
+		formats["route"] = "yaml"
+	} else if _, err := routeconfig.ReadConfigINI(data); err == nil {
+		formats["route"] = "ini"
+	}
+	out["formats"] = formats
 	return out, nil
 }
 
@@ -105,7 +150,7 @@ func main() {
 	_ = flag.Set("stderrthreshold", "FATAL")
 	klog.SetOutput(&bytes.Buffer{})
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: parsers cpi|cpi_secret|csi|in_tree FILE")
+		fmt.Fprintln(os.Stderr, "usage: parsers cpi|cpi_nsxt|cpi_secret|csi|in_tree FILE")
 		os.Exit(2)
 	}
 	clearEnv()
@@ -118,6 +163,8 @@ func main() {
 	switch os.Args[1] {
 	case "cpi":
 		out, err = cpi(data)
+	case "cpi_nsxt":
+		out, err = cpiNsxt(data)
 	case "cpi_secret":
 		out, err = cpiSecret(data)
 	case "csi":
