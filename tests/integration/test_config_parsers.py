@@ -217,3 +217,109 @@ def test_the_credentials_secret_reads_back_with_the_cpi_credential_manager(parse
     assert rc == 0, got
     assert {s: (c["User"], c["Password"]) for s, c in got.items()} == \
         {v["server"]: (v["user"], v["password"]) for v in cfg["vcenters"]}
+
+
+NSXT_PASSWORD = '"\\;#=` nsx ü\U0001F600 '
+
+
+def nsxt_cases():
+    """The Load Balancer (with classes) and Routes through NSX-T, NSX-T credentials in the file and in a Secret,
+    and a VMC token or client certificate instead; each as INI and YAML."""
+    base = {"vcenters": vcenters("pw")[:1], "labels": {"zone": "z", "region": "r"}}
+    lb = {"size": "MEDIUM", "tier1_gateway_path": "/infra/tier-1s/t1 ü", "tcp_app_profile_name": "tcp prof",
+          "udp_app_profile_path": "/infra/lb-app-profiles/udp", "snat_disabled": True,
+          "tags": {"owner": 'team "a" ü', "env": "lab;#"}}
+    out = []
+    for fmt in ("cpi_ini", "cpi_yaml"):
+        out.append(("nsxt-user-%s" % fmt, fmt, dict(base, nsxt={
+            "host": "nsx.example.com:8443", "user": "admin ü", "password": NSXT_PASSWORD, "insecure": True,
+            "remote_auth": True, "ca_file": "/etc/ssl/nsx ca.pem"},
+            load_balancer=dict(lb, ip_pool_id="pool-1"),
+            load_balancer_classes=[{"name": "public", "ip_pool_id": "pool-pub", "tcp_app_profile_path": "/p/tcp"},
+                                   {"name": "bare"}],
+            route={"router_path": "/infra/tier-1s/k8s router"})))
+        out.append(("nsxt-secret-%s" % fmt, fmt, dict(base, credentials="secret", secret_name="vc-creds",
+                                                       secret_namespace="kube-system", nsxt={
+            "host": "192.0.2.50", "credentials": "secret", "secret_name": "nsxt-creds",
+            "secret_namespace": "kube-system", "user": "ignored", "password": NSXT_PASSWORD},
+            load_balancer=dict(lb),
+            load_balancer_classes=[{"name": "default", "ip_pool_name": "pool ü"}, {"name": "other"}])))
+        out.append(("nsxt-vmc-%s" % fmt, fmt, dict(base, nsxt={
+            "host": "nsx", "vmc_access_token": NSXT_PASSWORD, "vmc_auth_host": "console.example.com"},
+            route={"router_path": "/infra/tier-1s/t1"})))
+        out.append(("nsxt-cert-%s" % fmt, fmt, dict(base, nsxt={
+            "host": "nsx", "client_auth_cert_file": "/etc/nsx/c.pem", "client_auth_key_file": "/etc/nsx/k.pem"},
+            route={"router_path": "/infra/tier-1s/t1"})))
+    return out
+
+
+def check_nsxt(cfg, got, fmt):
+    want_format = "yaml" if fmt == "cpi_yaml" else "ini"
+    nsxt = cfg["nsxt"]
+    secret = nsxt.get("credentials") == "secret"
+    assert "config" in got["nsxt"], got["nsxt"]
+    assert got["formats"]["nsxt"] == want_format
+    n = got["nsxt"]["config"]
+    assert n == {"Host": nsxt["host"], "User": "" if secret else nsxt.get("user", ""),
+                 "Password": "" if secret else nsxt.get("password", ""),
+                 "InsecureFlag": bool(nsxt.get("insecure")), "RemoteAuth": bool(nsxt.get("remote_auth")),
+                 "SecretName": nsxt.get("secret_name", "") if secret else "",
+                 "SecretNamespace": nsxt.get("secret_namespace", "") if secret else "",
+                 "VMCAccessToken": nsxt.get("vmc_access_token", ""), "VMCAuthHost": nsxt.get("vmc_auth_host", ""),
+                 "ClientAuthCertFile": nsxt.get("client_auth_cert_file", ""),
+                 "ClientAuthKeyFile": nsxt.get("client_auth_key_file", ""), "CAFile": nsxt.get("ca_file", "")}
+    if "route" in cfg:
+        assert got["formats"]["route"] == want_format
+        assert got["route"]["config"]["Route"]["RouterPath"] == cfg["route"]["router_path"]
+    else:
+        assert "error" in got["route"]
+    if "load_balancer" not in cfg:
+        assert got.get("lb_enabled") in (None, False)
+        return
+    assert got["formats"]["lb"] == want_format and got["lb_enabled"] is True
+    lb, read = cfg["load_balancer"], got["lb"]["config"]
+    keys = {"ip_pool_name": "IPPoolName", "ip_pool_id": "IPPoolID", "tcp_app_profile_name": "TCPAppProfileName",
+            "tcp_app_profile_path": "TCPAppProfilePath", "udp_app_profile_name": "UDPAppProfileName",
+            "udp_app_profile_path": "UDPAppProfilePath"}
+    assert read["LoadBalancer"] == dict(
+        [(up, lb.get(k, "")) for k, up in keys.items()],
+        Size=lb["size"], LBServiceID=lb.get("lb_service_id", ""), Tier1GatewayPath=lb.get("tier1_gateway_path", ""),
+        SnatDisabled=bool(lb.get("snat_disabled")), AdditionalTags=lb.get("tags") or {})
+    classes = cfg.get("load_balancer_classes") or []
+    assert set(read["LoadBalancerClass"]) == {c["name"] for c in classes}
+    for c in classes:
+        # A class takes loadBalancer's IP pool when it has none (CompleteAndValidate); nothing else.
+        want = dict((up, c.get(k, "")) for k, up in keys.items())
+        if not c.get("ip_pool_name"):
+            want["IPPoolName"] = lb.get("ip_pool_name", "")
+        if not c.get("ip_pool_id"):
+            want["IPPoolID"] = lb.get("ip_pool_id", "")
+        assert read["LoadBalancerClass"][c["name"]] == want
+
+
+def test_nsxt_load_balancer_and_route_sections_read_back_equal_with_the_providers_readers(parsers, playbook,
+                                                                                          tmp_path):
+    """The provider reads the nsxt, loadBalancer, loadBalancerClass and route sections from the same vsphere.conf
+    with its own readers (cloud.go init), each YAML first then INI; every value given is what they read, and the
+    main config reader still reads the file."""
+    matrix = nsxt_cases()
+    r = playbook([{"name": "render", "vsphere_k8s.cloud_provider.cloud_config": {
+        "format": "{{ item.format }}", "config": "{{ item.config }}", "dest": "%s/{{ item.name }}.conf" % tmp_path},
+        "loop": [{"name": n, "format": f, "config": c} for n, f, c in matrix], "loop_control": {"label": "{{ item.name }}"}}])
+    assert r.rc == 0, r
+    failures = {}
+    for name, fmt, cfg in matrix:
+        path = tmp_path / ("%s.conf" % name)
+        try:
+            rc, got = parse(parsers, "cpi_nsxt", path)
+            assert rc == 0, got
+            check_nsxt(cfg, got, fmt)
+            rc, main = parse(parsers, "cpi", path)
+            assert rc == 0, main
+            assert main["format"] == ("yaml" if fmt == "cpi_yaml" else "ini")
+        except AssertionError as e:
+            failures[name] = str(e)[:800]
+    assert failures == {}
+    # No NSX-T secret in what the module returned.
+    for form in (NSXT_PASSWORD, json.dumps(NSXT_PASSWORD)[1:-1], "nsx \u00fc"):
+        assert form not in r.stdout
