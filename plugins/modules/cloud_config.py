@@ -191,6 +191,62 @@ options:
               granular_max_snapshots_per_block_volume_vvol:
                 description: C(granular-max-snapshots-per-block-volume-vvol).
                 type: int
+      load_balancer:
+        description:
+          - C([LoadBalancer]) / C(loadBalancer) of the out-of-tree provider's Load Balancer interface through NSX-T
+            (cpi_ini and cpi_yaml only; needs O(config.nsxt)). Checked as upstream does - a service id or a tier-1
+            gateway path, a TCP and a UDP profile, an IP pool (here or in a V(default) class).
+        type: dict
+        suboptions:
+          size: {description: "C(size): the NSX-T load balancer service size.", type: str, choices: [SMALL, MEDIUM, LARGE, XLARGE, DLB]}
+          lb_service_id: {description: "C(lb-service-id) / C(lbServiceId).", type: str}
+          tier1_gateway_path: {description: "C(tier1-gateway-path) / C(tier1GatewayPath).", type: str}
+          snat_disabled: {description: "C(snat-disabled) / C(snatDisabled).", type: bool}
+          tags: {description: "C(tags): NSX-T tags added to the objects made (a JSON string in INI, a map in YAML).", type: dict}
+          ip_pool_name: {description: "C(ip-pool-name) / C(ipPoolName): the NSX-T IP pool, by name.", type: str}
+          ip_pool_id: {description: "C(ip-pool-id) / C(ipPoolId): the NSX-T IP pool, by id (wins over the name).", type: str}
+          tcp_app_profile_name: {description: "C(tcp-app-profile-name) / C(tcpAppProfileName).", type: str}
+          tcp_app_profile_path: {description: "C(tcp-app-profile-path) / C(tcpAppProfilePath).", type: str}
+          udp_app_profile_name: {description: "C(udp-app-profile-name) / C(udpAppProfileName).", type: str}
+          udp_app_profile_path: {description: "C(udp-app-profile-path) / C(udpAppProfilePath).", type: str}
+      load_balancer_classes:
+        description: C([LoadBalancerClass "name"]) / C(loadBalancerClass) - named variants services pick by annotation.
+        type: list
+        elements: dict
+        suboptions:
+          name: {description: The class name (unique)., type: str, required: true}
+          ip_pool_name: {description: "C(ip-pool-name) / C(ipPoolName): the NSX-T IP pool, by name.", type: str}
+          ip_pool_id: {description: "C(ip-pool-id) / C(ipPoolId): the NSX-T IP pool, by id (wins over the name).", type: str}
+          tcp_app_profile_name: {description: "C(tcp-app-profile-name) / C(tcpAppProfileName).", type: str}
+          tcp_app_profile_path: {description: "C(tcp-app-profile-path) / C(tcpAppProfilePath).", type: str}
+          udp_app_profile_name: {description: "C(udp-app-profile-name) / C(udpAppProfileName).", type: str}
+          udp_app_profile_path: {description: "C(udp-app-profile-path) / C(udpAppProfilePath).", type: str}
+      nsxt:
+        description:
+          - C([NSXT]) / C(nsxt) - the NSX-T manager the Load Balancer and Routes interfaces use (cpi_ini and cpi_yaml only).
+          - Credentials - O(config.nsxt.user) and O(config.nsxt.password), or a VMC token, or a client certificate,
+            in the file (V(inline)); or (V(secret)) only C(secret-name)/C(secret-namespace) in the file, the Secret
+            holding C(username) and C(password).
+        type: dict
+        suboptions:
+          host: {description: "C(host): the NSX-T manager host (no scheme).", type: str}
+          credentials: {description: Where the credentials are., type: str, choices: [inline, secret], default: inline}
+          user: {description: "C(user).", type: str}
+          password: {description: "C(password).", type: str}
+          insecure: {description: "C(insecure-flag) / C(insecureFlag).", type: bool}
+          remote_auth: {description: "C(remote-auth) / C(remoteAuth).", type: bool}
+          secret_name: {description: "C(secret-name) / C(secretName), with O(config.nsxt.credentials=secret).", type: str}
+          secret_namespace: {description: "C(secret-namespace) / C(secretNamespace).", type: str}
+          vmc_access_token: {description: "C(vmc-access-token) / C(vmcAccessToken).", type: str}
+          vmc_auth_host: {description: "C(vmc-auth-host) / C(vmcAuthHost), with a VMC token.", type: str}
+          client_auth_cert_file: {description: "C(client-auth-cert-file) / C(clientAuthCertFile).", type: str}
+          client_auth_key_file: {description: "C(client-auth-key-file) / C(clientAuthKeyFile).", type: str}
+          ca_file: {description: "C(ca-file) / C(caFile).", type: str}
+      route:
+        description: C([Route]) / C(route) of the Routes interface through NSX-T (cpi_ini and cpi_yaml only).
+        type: dict
+        suboptions:
+          router_path: {description: "C(router-path) / C(routerPath): the NSX-T tier-1 router's path.", type: str, required: true}
   format:
     description: What to render.
     type: str
@@ -225,6 +281,9 @@ options:
       - For a vCenter named by an IPv6 address (no Secret key can hold C(:)) the keys are the out-of-tree provider's
         other form, C(server_<id>), C(username_<id>), C(password_<id>), where C(<id>) is the address with C(-) for
         C(:); the in-tree provider has no such form, so it is refused there.
+      - With O(config.nsxt.credentials=secret) and O(config.nsxt.user) and O(config.nsxt.password), also the NSX-T
+        credentials Secret the file names (O(config.nsxt.secret_name) in O(config.nsxt.secret_namespace), keys
+        C(username) and C(password)).
     type: dict
     suboptions:
       name: {description: "The Secret name.", type: str, required: true}
@@ -453,6 +512,13 @@ def k8s_objects(p, content, holds):
                 for k, v in credentials_secret_data(p["config"], p["format"]).items()}
         objs.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
                      "metadata": {"name": c["name"], "namespace": c["namespace"]}, "data": data})
+        nsxt = p["config"].get("nsxt") or {}
+        if nsxt.get("credentials") == "secret" and nsxt.get("user") and nsxt.get("password") is not None:
+            # The NSX-T credentials Secret the file names (pkg/nsxt: keys username and password).
+            objs.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                         "metadata": {"name": nsxt["secret_name"], "namespace": nsxt["secret_namespace"]},
+                         "data": {"username": base64.b64encode(nsxt["user"].encode()).decode(),
+                                  "password": base64.b64encode(nsxt["password"].encode()).decode()}})
     return objs
 
 

@@ -328,3 +328,32 @@ def test_nsxt_load_balancer_and_route_sections_read_back_equal_with_the_provider
     assert "holds_credentials" in returned
     for form in (NSXT_PASSWORD, json.dumps(NSXT_PASSWORD)[1:-1]):
         assert form not in returned
+
+
+def test_nsxt_credentials_go_into_their_own_secret_and_never_into_the_file(playbook, kube, tmp_path):
+    import kubernetes
+    core = kubernetes.client.CoreV1Api(kube)
+    cfg = {"vcenters": [{"server": os.environ["VMWARE_HOST"], "user": "u@vsphere.local", "password": "x",
+                         "datacenters": ["DC0"]}],
+           "credentials": "secret", "secret_name": "nsxt-test-vc", "secret_namespace": "default",
+           "nsxt": {"host": "192.0.2.50", "credentials": "secret", "secret_name": "nsxt-test-creds",
+                    "secret_namespace": "default", "user": "nsx-admin", "password": NSXT_PASSWORD},
+           "route": {"router_path": "/infra/tier-1s/t1"}}
+    dest = tmp_path / "vsphere.conf"
+    r = playbook([{"name": "render", "vsphere_k8s.cloud_provider.cloud_config": {
+        "format": "cpi_ini", "config": cfg, "dest": str(dest),
+        "credentials_secret": {"name": "nsxt-test-vc", "namespace": "default"}, "kubernetes": {}}}])
+    try:
+        assert r.rc == 0, r
+        data = {k: base64.b64decode(v).decode() for k, v in
+                core.read_namespaced_secret("nsxt-test-creds", "default").data.items()}
+        assert data == {"username": "nsx-admin", "password": NSXT_PASSWORD}
+        text = dest.read_text()
+        assert NSXT_PASSWORD not in text and "nsx-admin" not in text and "nsxt-test-creds" in text
+        assert NSXT_PASSWORD not in r.stdout + r.stderr
+    finally:
+        for name in ("nsxt-test-creds", "nsxt-test-vc"):
+            try:
+                core.delete_namespaced_secret(name, "default")
+            except kubernetes.client.exceptions.ApiException:
+                pass
