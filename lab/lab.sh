@@ -297,6 +297,11 @@ cmd_status() {
     for c in $COMPONENTS; do
         if alive "$c"; then echo "$c: running (pid $(pid_of "$c"))"; else echo "$c: stopped"; fi
     done
+    for c in "$LAB/run/$PROC_PREFIX"*.pid; do
+        [ -e "$c" ] || continue
+        c=${c##*/}; c=${c%.pid}
+        if alive "$c"; then echo "${c#"$PROC_PREFIX"}: running (pid $(pid_of "$c"))"; fi
+    done
 }
 
 # Programs the lab runs on demand (the cloud controller, later the CSI driver): started by name, one of each at a
