@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """What the lab writes to its apiserver in place of the node agents, and what it reads back to run upstream programs.
 
 No kubelet runs in the lab: `nodes` registers a Node for each node VM of lab-vcsim as a kubelet started with
@@ -145,8 +144,8 @@ def register_nodes(api, kubelet_version):
         node, status = node_objects(vm, kubelet_version)
         path = "/api/v1/nodes/" + urllib.parse.quote(name)
         if api.call("DELETE", path, ok404=True) is not None:
-            for _ in range(100):
-                if api.call("GET", path, ok404=True) is None:
+            for attempt in range(100):
+                if api.call("GET", path, ok404=True) is None or attempt == 99:
                     break
                 time.sleep(0.1)
         api.call("POST", "/api/v1/nodes", node)

@@ -86,8 +86,8 @@ def expected_addresses(vm, conf):
         {("ExternalIP", str(ip)) for ip in ips if ip in external}
 
 
-def test_the_real_cloud_controller_initializes_every_node_as_vcenter_describes_it(initialized_nodes, kube, vsphere,
-                                                                                   lab_env):
+def test_the_real_cloud_controller_initializes_every_node_as_vcenter_describes_it(
+        initialized_nodes, kube, vsphere, lab_env):
     import kubernetes
     core = kubernetes.client.CoreV1Api(kube)
     conf = role_config(kube)
@@ -103,7 +103,7 @@ def test_the_real_cloud_controller_initializes_every_node_as_vcenter_describes_i
         # Addresses by the role's nodes rules: the guest's addresses in the internal and external subnets.
         got = {(a.type, a.address) for a in node.status.addresses}
         assert got == expected_addresses(vm, conf), name
-        assert {t for t, _ in got} == {"Hostname", "InternalIP", "ExternalIP"}, name
+        assert {kind for kind, address in got} == {"Hostname", "InternalIP", "ExternalIP"}, name
         # Zone and region: the tags of the role's categories nearest the VM.
         labels = node.metadata.labels
         assert labels["topology.kubernetes.io/zone"] == vm_tag_values(vm, tags, conf["labels"]["zone"]), name
