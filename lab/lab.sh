@@ -367,10 +367,16 @@ ccm_start() {
     args=$(labkube ccm-prepare "$LAB/ccm") || die "cannot read back what the cloud_controller role installed"
     local -a argv
     mapfile -t argv <<<"$args"
-    # Outside a pod: the lab's kubeconfig; no serving (secure port 0, so no port is bound); no leader election (one
-    # controller per lab).
+    # Outside a pod: the lab's kubeconfig where the pod has its service account (also for the delegated
+    # authentication and authorization of its health and metrics endpoint, as in-cluster); that endpoint on a free
+    # loopback port instead of 10258 (several labs share a machine); no leader election (one controller per lab).
+    local port
+    port=$("$(python3_bin)" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    echo "$port" >"$LAB/run/$CCM.port"
     proc_start "$CCM" "$(bin_dir ccm "$CPI_VERSION")/vsphere-cloud-controller-manager" "${argv[@]}" \
-        --kubeconfig "$LAB/ccm.kubeconfig" --secure-port 0 --leader-elect=false
+        --kubeconfig "$LAB/ccm.kubeconfig" --authentication-kubeconfig "$LAB/ccm.kubeconfig" \
+        --authorization-kubeconfig "$LAB/ccm.kubeconfig" --bind-address 127.0.0.1 --secure-port "$port" \
+        --leader-elect=false
     say "started the vSphere cloud controller manager $CPI_VERSION: ${argv[*]} (log: $LAB/log/$PROC_PREFIX$CCM.log)"
 }
 

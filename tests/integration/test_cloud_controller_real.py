@@ -118,9 +118,14 @@ def test_the_real_cloud_controller_initializes_every_node_as_vcenter_describes_i
     assert zones == {x["name"]: x["cluster"] for x in lab_env["nodes"]}
 
 
-def test_the_controller_read_the_role_config_and_secret_without_errors(initialized_nodes):
+def test_the_controller_read_the_role_config_and_secret_without_errors(initialized_nodes, kube):
+    import kubernetes
     with open(CCM_LOG) as f:
         log = f.read()
+    # The lab ran the release the role chose for this cluster (its DaemonSet's image tag).
+    ds = kubernetes.client.AppsV1Api(kube).read_namespaced_daemon_set("vsphere-cloud-controller-manager", "kube-system")
+    tag = ds.spec.template.spec.containers[0].image.rsplit(":", 1)[1]
+    assert "Version: %s\n" % tag in log, tag
     # No RBAC gap in the role's ClusterRole for what the controller did, no config or credential problem.
     assert "forbidden" not in log.lower(), [x for x in log.splitlines() if "forbidden" in x.lower()][:5]
     assert "Failed to get secret" not in log and "failed to load" not in log.lower()
