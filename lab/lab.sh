@@ -332,7 +332,7 @@ stop_procs() {
 }
 
 python3_bin() { command -v python3 || echo "$ROOT/.venv/bin/python"; }
-labkube() { "$(python3_bin)" "$ROOT/lab/labkube.py" "$@"; }
+labkube() { LAB_ROOT="$LAB" "$(python3_bin)" "$ROOT/lab/labkube.py" "$@"; }
 
 register_nodes() { labkube nodes "$KUBERNETES_VERSION" || die "registering the Nodes failed"; }
 
