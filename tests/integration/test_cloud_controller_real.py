@@ -29,8 +29,11 @@ _state = {}
 
 
 def lab(*args, timeout=900):
-    proc = subprocess.run(["bash", LAB_SH] + list(args), capture_output=True, text=True, timeout=timeout, check=False)
-    return proc
+    """lab/lab.sh; the controller initializes the lab's Nodes in seconds: a minute is plenty (a cold build is not
+    counted: it happens before the controller starts)."""
+    env = dict(os.environ, LAB_CCM_WAIT="60")
+    return subprocess.run(["bash", LAB_SH] + list(args), capture_output=True, text=True, timeout=timeout, check=False,
+                          env=env)
 
 
 @pytest.fixture
