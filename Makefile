@@ -6,7 +6,8 @@ SHELL := /bin/bash
 help:
 	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
 	@echo "make lab-down   stop the lab"
-	@echo "make demo       start the lab and bootstrap it: vCenter prerequisites, nodes, cloud controller, CSI, storage"
+	@echo "make demo       start the lab and bootstrap it: vCenter prerequisites, nodes, cloud controller, CSI, storage;"
+	@echo "                then the real vSphere cloud controller (CPI) initializes the lab's Nodes and stops"
 	@echo "make test       everything CI runs: sanity, unit, integration, packaging, ansible-core 2.16 compat"
 	@echo "make build      build the collection tarball into .build/"
 
@@ -18,6 +19,8 @@ lab: venv
 
 demo: lab
 	@source .lab/env && ansible-playbook -i playbooks/inventory/lab.yml playbooks/bootstrap.yml $(DEMO_ARGS)
+	@bash lab/lab.sh nodes
+	@bash lab/lab.sh ccm
 
 lab-down:
 	@bash lab/lab.sh down

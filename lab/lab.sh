@@ -5,6 +5,9 @@
 #   lab/lab.sh up      build if needed, start everything (idempotent), write .lab/env
 #   lab/lab.sh down    stop everything this lab started
 #   lab/lab.sh status  say what runs
+#   lab/lab.sh nodes   (re)register a Node per node VM as a fresh kubelet --cloud-provider=external would
+#   lab/lab.sh ccm [start|wait|stop]  run the upstream vSphere cloud controller manager as a process with what the
+#                      cloud_controller role installed; without an argument: start, wait for the Nodes, stop
 #
 # Environment: LAB_VMS (background VMs in vcsim, default 40), LAB_CACHE (build cache, default
 # ~/.cache/vsphere-k8s-lab), LAB_VCSIM_PORT (8989), LAB_APISERVER_PORT (16443), LAB_ETCD_PORT (23790).
@@ -27,6 +30,8 @@ ETCD_VERSION=v3.6.8
 KUBERNETES_VERSION=v1.36.3
 # The config parsers of the cloud providers (lab/go/parsers): CPI, CSI and the last in-tree provider.
 PARSERS_VERSION=cpi-v1.36.0-csi-v3.7.0-intree-v0.29.15
+# The upstream vSphere cloud controller manager of the lab's Kubernetes minor (built from its Go module in lab/go/ccm).
+CPI_VERSION=v1.36.0
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -38,6 +43,9 @@ ldflags_of() {
     if [ "$1" = kube ]; then
         local minor=${KUBERNETES_VERSION#v1.} v=k8s.io/component-base/version
         echo "-X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=${minor%%.*} -X $v.gitTreeState=clean"
+    fi
+    if [ "$1" = ccm ]; then # as upstream's Makefile stamps it
+        echo "-X main.version=$CPI_VERSION -X k8s.io/component-base/version.gitVersion=$CPI_VERSION"
     fi
 }
 
@@ -64,6 +72,7 @@ cmd_build() {
     build_one etcd "$ETCD_VERSION" "" .
     build_one kube "$KUBERNETES_VERSION" "$(ldflags_of kube)" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
     build_one parsers "$PARSERS_VERSION" "" .
+    build_one ccm "$CPI_VERSION" "$(ldflags_of ccm)" k8s.io/cloud-provider-vsphere/cmd/vsphere-cloud-controller-manager
 }
 
 COMPONENTS="etcd kube-apiserver kube-controller-manager vcsim"
@@ -75,6 +84,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 stop_all() {
     local c p
+    stop_procs
     for c in $COMPONENTS; do
         p=$(pid_of "$c")
         if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; fi
@@ -270,6 +280,7 @@ EOF
     sleep 0.5
     alive kube-controller-manager || { tail -15 "$LAB/log/kube-controller-manager.log" >&2; die "kube-controller-manager exited during start-up (log: $LAB/log/kube-controller-manager.log)"; }
     echo "$LAB_VMS" >"$LAB/run/vms"
+    register_nodes
     trap - EXIT INT TERM
     write_env
     say "up in $((SECONDS - t0))s: vcsim https://127.0.0.1:$VCSIM_PORT/sdk ($LAB_VMS background VMs), kube-apiserver https://127.0.0.1:$APISERVER_PORT"
@@ -286,6 +297,108 @@ cmd_status() {
     for c in $COMPONENTS; do
         if alive "$c"; then echo "$c: running (pid $(pid_of "$c"))"; else echo "$c: stopped"; fi
     done
+    for c in "$LAB/run/$PROC_PREFIX"*.pid; do
+        [ -e "$c" ] || continue
+        c=${c##*/}; c=${c%.pid}
+        if alive "$c"; then echo "${c#"$PROC_PREFIX"}: running (pid $(pid_of "$c"))"; fi
+    done
+}
+
+# Programs the lab runs on demand (the cloud controller, later the CSI driver): started by name, one of each at a
+# time, pid in .lab/run/NAME.pid, output in .lab/log/NAME.log, stopped with the lab.
+PROC_PREFIX=proc-
+proc_start() { # name cmd...
+    local name=$1; shift
+    proc_stop "$name"
+    start "$PROC_PREFIX$name" "$@"
+}
+proc_stop() { # name: TERM, then KILL after 10s
+    local f="$LAB/run/$PROC_PREFIX$1.pid" p
+    p=$(cat "$f" 2>/dev/null || true)
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+        kill -TERM "$p" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$f"
+}
+stop_procs() {
+    local f n
+    for f in "$LAB/run/$PROC_PREFIX"*.pid; do
+        [ -e "$f" ] || continue
+        n=${f##*/}; n=${n%.pid}; proc_stop "${n#"$PROC_PREFIX"}"
+    done
+}
+
+python3_bin() { command -v python3 || echo "$ROOT/.venv/bin/python"; }
+labkube() { LAB_ROOT="$LAB" "$(python3_bin)" "$ROOT/lab/labkube.py" "$@"; }
+
+register_nodes() { labkube nodes "$KUBERNETES_VERSION" || die "registering the Nodes failed"; }
+
+# The lab's ports come from .lab/kubeconfig and .lab/vcsim-ready.json here, not from LAB_*_PORT.
+running() { alive kube-apiserver && alive vcsim || die "the lab is not running: lab/lab.sh up"; }
+
+cmd_nodes() {
+    running
+    register_nodes
+}
+
+client_cert() { # name subject: a client certificate of the lab CA, made once
+    local d="$LAB/pki"
+    [ -f "$d/$1.crt" ] && return 0
+    (cd "$d" && openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1.key" -out "$1.csr" 2>/dev/null &&
+        openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile client.ext \
+            -out "$1.crt" 2>/dev/null && chmod 600 "$1.key") || die "cannot make the client certificate $1"
+}
+
+CCM=cloud-controller-manager
+CCM_WAIT="${LAB_CCM_WAIT:-120}"
+
+ccm_start() {
+    running
+    mkdir -p "$CACHE/bin"
+    build_one ccm "$CPI_VERSION" "$(ldflags_of ccm)" k8s.io/cloud-provider-vsphere/cmd/vsphere-cloud-controller-manager
+    # It runs as the user the role's ClusterRoleBinding names (cloud-controller-manager), so the role's RBAC is used.
+    client_cert "$CCM" "/CN=cloud-controller-manager"
+    sed -e "s#$LAB/pki/admin\.#$LAB/pki/$CCM.#g" "$LAB/kubeconfig" >"$LAB/ccm.kubeconfig"
+    chmod 600 "$LAB/ccm.kubeconfig"
+    local args
+    args=$(labkube ccm-prepare "$LAB/ccm") || die "cannot read back what the cloud_controller role installed"
+    local -a argv
+    mapfile -t argv <<<"$args"
+    # Outside a pod: the lab's kubeconfig where the pod has its service account (also for the delegated
+    # authentication and authorization of its health and metrics endpoint, as in-cluster); that endpoint on a free
+    # loopback port instead of 10258 (several labs share a machine); no leader election (one controller per lab).
+    local port
+    port=$("$(python3_bin)" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    echo "$port" >"$LAB/run/$CCM.port"
+    proc_start "$CCM" "$(bin_dir ccm "$CPI_VERSION")/vsphere-cloud-controller-manager" "${argv[@]}" \
+        --kubeconfig "$LAB/ccm.kubeconfig" --authentication-kubeconfig "$LAB/ccm.kubeconfig" \
+        --authorization-kubeconfig "$LAB/ccm.kubeconfig" --bind-address 127.0.0.1 --secure-port "$port" \
+        --leader-elect=false
+    say "started the vSphere cloud controller manager $CPI_VERSION: ${argv[*]} (log: $LAB/log/$PROC_PREFIX$CCM.log)"
+}
+
+ccm_wait() {
+    labkube wait-nodes "$CCM_WAIT" "$LAB/run/$PROC_PREFIX$CCM.pid" "$LAB/log/$PROC_PREFIX$CCM.log"
+}
+
+cmd_ccm() {
+    case "${1:-run}" in
+        start) ccm_start ;;
+        wait) ccm_wait ;;
+        stop) proc_stop "$CCM"; say "stopped the cloud controller manager" ;;
+        run)
+            local t0=$SECONDS rc=0
+            ccm_start
+            ccm_wait || rc=$?
+            proc_stop "$CCM"
+            [ $rc = 0 ] || die "the cloud controller did not initialize the Nodes"
+            say "the cloud controller initialized every Node in $((SECONDS - t0))s; stopped it"
+            ;;
+        *) die "usage: lab/lab.sh ccm [start|wait|stop]" ;;
+    esac
 }
 
 case "${1:-up}" in
@@ -293,5 +406,7 @@ case "${1:-up}" in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    *) die "usage: lab/lab.sh build|up|down|status" ;;
+    nodes) cmd_nodes ;;
+    ccm) shift; cmd_ccm "$@" ;;
+    *) die "usage: lab/lab.sh build|up|down|status|nodes|ccm" ;;
 esac
