@@ -238,10 +238,10 @@ def nsxt_cases():
             load_balancer_classes=[{"name": "public", "ip_pool_id": "pool-pub", "tcp_app_profile_path": "/p/tcp"},
                                    {"name": "bare"}],
             route={"router_path": "/infra/tier-1s/k8s router"})))
-        out.append(("nsxt-secret-%s" % fmt, fmt, dict(base, credentials="secret", secret_name="vc-creds",
-                                                       secret_namespace="kube-system", nsxt={
-            "host": "192.0.2.50", "credentials": "secret", "secret_name": "nsxt-creds",
-            "secret_namespace": "kube-system", "user": "ignored", "password": NSXT_PASSWORD},
+        nsxt_secret = {"host": "192.0.2.50", "credentials": "secret", "secret_name": "nsxt-creds",
+                       "secret_namespace": "kube-system", "user": "ignored", "password": NSXT_PASSWORD}
+        out.append(("nsxt-secret-%s" % fmt, fmt, dict(
+            base, credentials="secret", secret_name="vc-creds", secret_namespace="kube-system", nsxt=nsxt_secret,
             load_balancer=dict(lb),
             load_balancer_classes=[{"name": "default", "ip_pool_name": "pool ü"}, {"name": "other"}])))
         out.append(("nsxt-vmc-%s" % fmt, fmt, dict(base, nsxt={
