@@ -197,6 +197,7 @@ export ANSIBLE_COLLECTIONS_PATH=$LAB/collections
 export PATH=$py_bin:\$PATH
 export LAB_ROOT=$LAB
 export LAB_VCSIM_TRACE=$LAB/vcsim-trace.jsonl
+export LAB_VCSIM_FAULTS=$LAB/vcsim-faults.json
 export LAB_AUDIT_LOG=$LAB/log/audit.log
 export LAB_VCSIM_INFO=$LAB/vcsim-ready.json
 export LAB_VMS=$LAB_VMS
@@ -248,9 +249,10 @@ EOF
     local vcsim etcd kube
     vcsim=$(bin_dir vcsim "$GOVMOMI_VERSION"); etcd=$(bin_dir etcd "$ETCD_VERSION"); kube=$(bin_dir kube "$KUBERNETES_VERSION")
 
+    rm -f "$LAB/vcsim-faults.json"
     start vcsim "$vcsim/vcsim" -l "127.0.0.1:$VCSIM_PORT" -vms "$LAB_VMS" -username "$VCSIM_USER" \
         -password "$VCSIM_PASSWORD" -tlscert "$LAB/pki/server.crt" -tlskey "$LAB/pki/server.key" \
-        -trace-file "$LAB/vcsim-trace.jsonl" -ready-file "$LAB/vcsim-ready.json"
+        -trace-file "$LAB/vcsim-trace.jsonl" -fault-file "$LAB/vcsim-faults.json" -ready-file "$LAB/vcsim-ready.json"
     start etcd "$etcd/etcd" --name lab --data-dir "$LAB/etcd" --unsafe-no-fsync \
         --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
         --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \

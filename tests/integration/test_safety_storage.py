@@ -473,3 +473,57 @@ def test_the_vcenter_prereqs_role_refuses_a_misspelled_zone_key_before_anything_
     assert r.rc != 0, r
     assert "atach_to" in r.stdout + r.stderr and "Traceback" not in r.stdout + r.stderr
     assert mutating_soap_calls(vcsim_trace.entries()) == []
+
+
+# -- vCenter faults a module does not expect (the lab answers chosen methods with a fault, as vCenter would) ---------
+
+@pytest.fixture
+def vcsim_fault(lab_env):
+    """Make vcsim answer the given SOAP methods with a fault: vcsim_fault({"ListVStorageObject": "NoPermission"})."""
+    import json
+    path = os.environ["LAB_VCSIM_FAULTS"]
+
+    def inject(faults):
+        with open(path, "w") as f:
+            json.dump(faults, f)
+
+    yield inject
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+FAULTS = [
+    ("persistent_volume, FCD catalog refused", PV, {"ListVStorageObject": "NoPermission"},
+     {"volumes": [{"name": "fault-pv", "path": "[LocalDS_0] kubevols/{victim}.vmdk"}], "vcenter": {}}),
+    ("persistent_volume, disk uuid refused", PV, {"QueryVirtualDiskUuid": "NoPermission",
+                                                 "SearchDatastore_Task": "NoPermission"},
+     {"volumes": [{"name": "fault-pv", "path": "[LocalDS_0] kubevols/{victim}.vmdk", "provisioner": "in_tree"}],
+      "vcenter": {}}),
+    ("storage_class, storage policies refused", "vsphere_k8s.cloud_provider.storage_class",
+     {"PbmQueryProfile": "NoPermission", "PbmRetrieveContent": "NoPermission"},
+     {"name": "fault-sc", "storage_policy": "vSAN Default Storage Policy", "vcenter": {}}),
+    ("vmdk delete, FCD catalog refused", VMDK, {"ListVStorageObject": "NoPermission"},
+     {"path": "[LocalDS_0] kubevols/{victim}.vmdk", "state": "absent"}),
+    ("vmdk_info, datastore search refused", INFO, {"SearchDatastore_Task": "NoPermission"},
+     {"paths": ["[LocalDS_0] kubevols/{victim}.vmdk"]}),
+]
+
+
+@pytest.mark.parametrize("case, module, faults, params", FAULTS, ids=[c[0] for c in FAULTS])
+def test_a_vcenter_fault_in_any_stage_is_a_clear_error_and_nothing_is_written(
+        playbook, vsphere, victim, vcsim_fault, vcsim_trace, audit_log, case, module, faults, params):
+    import json
+    path, name = victim
+    if not ds_file(vsphere, "LocalDS_0", "kubevols/%s.vmdk" % name):
+        create(playbook, path)
+    vcsim_trace.mark()
+    audit_log.mark()
+    vcsim_fault(faults)
+    r = playbook([{"name": "faulted", module: json.loads(json.dumps(params).replace("{victim}", name))}])
+    vcsim_fault({})
+    msg = refused(r, "NoPermission")
+    assert "Nothing was" in msg or "failed" in msg, msg
+    assert [e for e in vcsim_trace.entries() if e.get("fault")], "the fault was not reached"
+    assert mutating_soap_calls([e for e in vcsim_trace.entries() if not e.get("fault")]) == []
+    assert audit_writes(audit_log.entries()) == []
+    assert ds_file(vsphere, "LocalDS_0", "kubevols/%s.vmdk" % name) is not None

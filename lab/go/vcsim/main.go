@@ -81,10 +81,34 @@ const (
 
 // tracer writes one JSON line per HTTP request: the SOAP method and its target, or the REST verb and path.
 type tracer struct {
-	mu   sync.Mutex
-	on   atomic.Bool // off while the lab shapes its own inventory
-	out  io.Writer
-	next http.Handler
+	mu     sync.Mutex
+	on     atomic.Bool // off while the lab shapes its own inventory
+	out    io.Writer
+	next   http.Handler
+	faults string // a JSON file {"SoapMethod": "FaultType", ...}: those methods answer with that fault
+}
+
+// faultXML is a vCenter SOAP fault whose detail pyvmomi reads as vim.fault.<type> (NoPermission and the like).
+const faultXML = `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ` +
+	`xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+	`<soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>%s (injected by the lab)</faultstring>` +
+	`<detail><%sFault xmlns="urn:vim25" xsi:type="%s">%s</%sFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`
+
+// injected returns the fault type the lab's fault file sets for a SOAP method, or "".
+func (t *tracer) injected(method string) string {
+	if t.faults == "" {
+		return ""
+	}
+	data, err := os.ReadFile(t.faults)
+	if err != nil {
+		return ""
+	}
+	var m map[string]string
+	if json.Unmarshal(data, &m) != nil {
+		return ""
+	}
+	return m[method]
 }
 
 var (
@@ -115,10 +139,27 @@ func (t *tracer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			entry["query"] = q
 		}
 	}
+	fault := ""
+	if method, ok := entry["method"].(string); ok {
+		fault = t.injected(method)
+		if fault != "" {
+			entry["fault"] = fault
+		}
+	}
 	line, _ := json.Marshal(entry)
 	t.mu.Lock()
 	_, _ = t.out.Write(append(line, '\n'))
 	t.mu.Unlock()
+	if fault != "" {
+		detail := ""
+		if fault == "NoPermission" {
+			detail = `<object type="Folder">group-d1</object><privilegeId>System.Read</privilegeId>`
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = fmt.Fprintf(w, faultXML, fault, fault, fault, detail, fault)
+		return
+	}
 	t.next.ServeHTTP(w, r)
 }
 
@@ -130,6 +171,7 @@ func main() {
 	cert := flag.String("tlscert", "", "TLS certificate file")
 	key := flag.String("tlskey", "", "TLS key file")
 	tracePath := flag.String("trace-file", "", "request trace (one JSON line per request)")
+	faultPath := flag.String("fault-file", "", "JSON {\"SoapMethod\": \"FaultType\"}: those methods fail with that fault")
 	readyPath := flag.String("ready-file", "", "written (JSON) once the lab inventory is in place")
 	flag.Parse()
 
@@ -185,7 +227,7 @@ func main() {
 		}
 		defer f.Close()
 		// Installed before any client connects: the server reads its handler per request.
-		trace = &tracer{out: f, next: s.Server.Config.Handler}
+		trace = &tracer{out: f, next: s.Server.Config.Handler, faults: *faultPath}
 		s.Server.Config.Handler = trace
 	}
 
