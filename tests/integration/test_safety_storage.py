@@ -495,8 +495,8 @@ def vcsim_fault(lab_env):
 FAULTS = [
     ("persistent_volume, FCD catalog refused", PV, {"ListVStorageObject": "NoPermission"},
      {"volumes": [{"name": "fault-pv", "path": "[LocalDS_0] kubevols/{victim}.vmdk"}], "vcenter": {}}),
-    ("persistent_volume, disk uuid refused", PV, {"QueryVirtualDiskUuid": "NoPermission",
-                                                 "SearchDatastore_Task": "NoPermission"},
+    ("persistent_volume, disk uuid refused", PV,
+     {"QueryVirtualDiskUuid": "NoPermission", "SearchDatastore_Task": "NoPermission"},
      {"volumes": [{"name": "fault-pv", "path": "[LocalDS_0] kubevols/{victim}.vmdk", "provisioner": "in_tree"}],
       "vcenter": {}}),
     ("storage_class, storage policies refused", "vsphere_k8s.cloud_provider.storage_class",
