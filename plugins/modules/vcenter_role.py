@@ -181,8 +181,8 @@ def permission_items(p, no_log_values=None):
 
 
 class Writer:
-    """Each change to vCenter through one place: a failure after a change says what was already done, with
-    changed: true (a failure before any change is left to vsphere_errors)."""
+    """Each change to vCenter through one place: a vCenter fault after a change says what was already done, with
+    changed: true (a failure before any change, or a broken connection, is left to vsphere_errors)."""
 
     def __init__(self, module):
         self.module, self.done = module, []
@@ -190,7 +190,7 @@ class Writer:
     def __call__(self, what, call, **kwargs):
         try:
             out = call(**kwargs)
-        except (vmodl.MethodFault, VsphereError, OSError) as e:
+        except (vmodl.MethodFault, VsphereError) as e:
             self.fail(what, e)
         self.done.append(what)
         return out
@@ -206,7 +206,9 @@ class Writer:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.done and isinstance(exc, (vmodl.MethodFault, VsphereError, OSError)):
+        # A broken connection is left to vsphere_errors: it says where, what the client changed and what was in
+        # flight, with changed: true.
+        if self.done and isinstance(exc, (vmodl.MethodFault, VsphereError)):
             self.fail("managing the role", exc)
         return False
 

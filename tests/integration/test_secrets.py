@@ -188,7 +188,8 @@ def task_list(token, kube_server, dest, prefix, token_via):
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": prefix, "namespace": "default"},
              "data": {"k": "v"}}])},
         {"name": "file", "vsphere_k8s.cloud_provider.cloud_config": {
-            "format": "in_tree", "dest": dest, "config": config}},
+            "format": "in_tree", "dest": dest, "config": dict(config, workspace={
+                "server": os.environ["VMWARE_HOST"], "datacenter": "DC0", "folder": "kubernetes"})}},
         {"name": "secret", "vsphere_k8s.cloud_provider.cloud_config": {
             "format": "csi", "config": dict(config, cluster_id=prefix),
             "secret": {"name": prefix, "namespace": "default", "key": "csi-vsphere.conf"}, "kubernetes": kc}},
