@@ -188,7 +188,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     MAX_CONCURRENCY,
     apply_changes,
     disk_argument_spec,
-    fault_text,
     finish_result,
     gather,
     kube_references,
@@ -285,9 +284,9 @@ def main():
                     if it.get("done"):
                         finish_result(it)
                 failure = describe_failure(e, "changing disks", client)
-                module.fail_json(msg=failure[0] if failure else "The connection to vCenter %s broke while changing "
-                                 "disks: %s. Some disks may have been changed: run the task again, it reads what "
-                                 "exists and finishes the rest." % (module.params["hostname"], fault_text(e)),
+                module.fail_json(msg=failure[0] if failure else "Changing disks on vCenter %s failed: %s: %s. Some "
+                                 "disks may have been changed: run the task again, it reads what exists and "
+                                 "finishes the rest." % (module.params["hostname"], type(e).__name__, e),
                                  changed=True, disks=[it["result"] for it in items])
         changed = any(it["result"]["changed"] for it in items)
     results = [it["result"] for it in items]

@@ -167,12 +167,18 @@ def check_in_tree(cfg, got):
     assert got["config"]["Labels"] == {"Zone": cfg["labels"]["zone"], "Region": cfg["labels"]["region"]}
 
 
-def test_every_rendered_value_reads_back_equal_with_the_upstream_parsers(parsers, playbook, tmp_path):
-    matrix = cases()
+def render_all(playbook, matrix, tmp_path):
+    """Render every (name, format, config) of the matrix with the cloud_config module to tmp_path/<name>.conf."""
     r = playbook([{"name": "render", "vsphere_k8s.cloud_provider.cloud_config": {
         "format": "{{ item.format }}", "config": "{{ item.config }}", "dest": "%s/{{ item.name }}.conf" % tmp_path},
         "loop": [{"name": n, "format": f, "config": c} for n, f, c in matrix], "loop_control": {"label": "{{ item.name }}"}}])
     assert r.rc == 0, r
+    return r
+
+
+def test_every_rendered_value_reads_back_equal_with_the_upstream_parsers(parsers, playbook, tmp_path):
+    matrix = cases()
+    render_all(playbook, matrix, tmp_path)
     failures = {}
     for name, fmt, cfg in matrix:
         rc, got = parse(parsers, {"cpi_ini": "cpi", "cpi_yaml": "cpi"}.get(fmt, fmt), tmp_path / ("%s.conf" % name))
@@ -303,10 +309,7 @@ def test_nsxt_load_balancer_and_route_sections_read_back_equal_with_the_provider
     with its own readers (cloud.go init), each YAML first then INI; every value given is what they read, and the
     main config reader still reads the file."""
     matrix = nsxt_cases()
-    r = playbook([{"name": "render", "vsphere_k8s.cloud_provider.cloud_config": {
-        "format": "{{ item.format }}", "config": "{{ item.config }}", "dest": "%s/{{ item.name }}.conf" % tmp_path},
-        "loop": [{"name": n, "format": f, "config": c} for n, f, c in matrix], "loop_control": {"label": "{{ item.name }}"}}])
-    assert r.rc == 0, r
+    r = render_all(playbook, matrix, tmp_path)
     failures = {}
     for name, fmt, cfg in matrix:
         path = tmp_path / ("%s.conf" % name)

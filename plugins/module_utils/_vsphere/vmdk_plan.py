@@ -16,7 +16,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import pv_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import fault_message
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human, kib, mib
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
@@ -30,7 +29,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 
 try:
-    from pyVmomi import vim, vmodl
+    from pyVmomi import vim
 except ImportError:
     pass
 
@@ -82,13 +81,6 @@ def kube_references(module, deleting=True):
         module.fail_json(msg="%s: %s.%s" % (first, e, hint))
     finally:
         kube.close()
-
-
-def fault_text(exc):
-    """A short text for an error raised while acting: vCenter's words for a fault, else the error itself."""
-    if isinstance(exc, vmodl.MethodFault):
-        return "%s: %s" % (type(exc).__name__.split(".")[-1], fault_message(exc))
-    return str(exc) or type(exc).__name__
 
 
 def gather(client, datacenter, items):
