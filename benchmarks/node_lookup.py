@@ -1,11 +1,43 @@
-"""Node VM lookup: node_vm_info with 20 node names in one task versus community.vmware.vmware_guest_info
-looped by name. Run with the lab at LAB_VMS=5000 (benchmarks/run.sh does it)."""
+"""Node VM lookup: node_vm_info with 20 node names in one task versus community.vmware.vmware_guest_info looped by
+name, and versus the physical limit: a bare pyvmomi script that logs in, reads every VM's name in one retrieval and
+logs out. At each round-trip time of BENCH_RTTS (default "0 20" ms). Run with the lab at LAB_VMS=5000
+(benchmarks/run.sh does it).
+
+  node_lookup.py           side by side with the peer (best of 2)
+  node_lookup.py --curve   ours and the limit only, one line per round-trip time (for the inventory-size curve)
+"""
 
 import json
 import os
 import sys
 
-from _harness import OURS_BIN, PEERS_BIN, peer_connection, run_playbook, table
+from _harness import (OURS_BIN, PEERS_BIN, RTTS, best, peer_connection, ratio_lines, run_playbook, run_script,
+                      set_rtt, table)
+
+# The least a lookup of VMs by name can do: log in, one PropertyCollector retrieval of every VM's name through a
+# container view, log out (the view's create and destroy are part of that retrieval).
+BARE = r"""
+import os, ssl, sys
+from pyVim.connect import SmartConnect, Disconnect
+from pyVmomi import vim, vmodl
+names = set(sys.argv[1:])
+si = SmartConnect(host=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]), user=os.environ["VMWARE_USER"],
+                  pwd=os.environ["VMWARE_PASSWORD"],
+                  sslContext=ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"]))
+content = si.RetrieveContent()
+view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+spec = vmodl.query.PropertyCollector.FilterSpec(
+    objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[
+        vmodl.query.PropertyCollector.TraversalSpec(name="v", path="view", skip=False, type=vim.view.ContainerView)])],
+    propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=["name", "config.uuid"])])
+found, result = 0, content.propertyCollector.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
+while result is not None:
+    found += sum(1 for o in result.objects if o.propSet[0].val in names or (len(o.propSet) > 1 and o.propSet[1].val in names))
+    result = content.propertyCollector.ContinueRetrievePropertiesEx(result.token) if result.token else None
+view.Destroy()
+Disconnect(si)
+print(found)
+"""
 
 with open(os.environ["LAB_VCSIM_INFO"]) as f:
     info = json.load(f)
@@ -14,23 +46,48 @@ total = info["vms_total"]
 names = [n["name"] for n in info["nodes"]]
 names += ["DC0_C%d_RP0_VM%d" % (i % 2, (i * 97) % max(1, (total - 4) // 2)) for i in range(16)]
 assert len(set(names)) == 20, names
+curve = "--curve" in sys.argv[1:]
 
-rows = []
-for attempt in (1, 2):
-    ours = run_playbook(OURS_BIN, [{"name": "lookup", "vsphere_k8s.cloud_provider.node_vm_info": {
+
+def ours():
+    r = run_playbook(OURS_BIN, [{"name": "lookup", "vsphere_k8s.cloud_provider.node_vm_info": {
         "names": names, "fail_on_missing": True}}])
-    rows.append(("ours: node_vm_info, 20 names in one task (run %d)" % attempt,) + ours)
-    if ours[3] != 0:
+    if not r.ok():
         sys.exit("our run failed")
-    peer = run_playbook(PEERS_BIN, [{"name": "lookup", "community.vmware.vmware_guest_info": dict(
+    return r
+
+
+def peer():
+    r = run_playbook(PEERS_BIN, [{"name": "lookup", "community.vmware.vmware_guest_info": dict(
         peer_connection(), datacenter="DC0", name="{{ item }}"), "loop": names}])
-    rows.append(("peer: community.vmware.vmware_guest_info x20 (run %d)" % attempt,) + peer)
-    if peer[3] != 0:
+    if not r.ok():
         sys.exit("peer run failed")
-print("inventory: %d VMs, 20 node names" % total)
-table(rows)
-for col, what in ((1, "task time"), (5, "whole ansible-playbook run")):
-    best_ours = min(r[col] for r in rows if r[0].startswith("ours"))
-    best_peer = min(r[col] for r in rows if r[0].startswith("peer"))
-    print("speed-up, %s (best of 2): %.1fx" % (what, best_peer / best_ours))
-print("SOAP requests: ours %d, peer %d" % (rows[0][2], rows[1][2]))
+    return r
+
+
+def bare():
+    seconds, soap, out = run_script(OURS_BIN, BARE, *names)
+    if int(out) != 20:
+        sys.exit("the bare script found %s of the 20 names" % out.strip())
+    return seconds, soap
+
+
+for rtt in RTTS:
+    set_rtt(rtt)
+    o = [ours(), ours()]
+    b = [bare(), bare()]
+    limit_s, limit_soap = min(s for s, _ in b), b[0][1]
+    if curve:
+        print("curve node_lookup: inventory %6d VMs  rtt %4g ms  SOAP %3d  task %6.2f s  module %6.2f s  peak %6.1f MB"
+              "  | limit: SOAP %d, %.2f s" % (total, rtt, o[0].soap, best(o), best(o, "module"), max(r.peak_mb for r in o),
+                                              limit_soap, limit_s))
+        continue
+    p = [peer(), peer()]
+    print("--- inventory: %d VMs, 20 node names, round trip %g ms" % (total, rtt))
+    table([("ours: node_vm_info, 20 names in one task (run %d)" % (i + 1), r) for i, r in enumerate(o)]
+          + [("peer: community.vmware.vmware_guest_info x20 (run %d)" % (i + 1), r) for i, r in enumerate(p)])
+    print("limit: bare pyvmomi script (log in, one retrieval, log out): %.2f s for the whole process, %d SOAP "
+          "requests" % (limit_s, limit_soap))
+    print(ratio_lines("speed-up over the peer at %g ms (best of 2)" % rtt, o, p))
+    print("ours against the limit at %g ms: module process %.2fx, task %.2fx" % (
+        rtt, best(o, "module") / limit_s, best(o) / limit_s))

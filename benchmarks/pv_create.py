@@ -1,14 +1,16 @@
-"""50 PV+PVC pairs for 50 existing disks in one persistent_volume task versus kubernetes.core.k8s looped twice
-per volume (PV, then PVC), on the lab."""
+"""PV+PVC pairs for existing disks in one persistent_volume task versus kubernetes.core.k8s looped twice per volume
+(PV, then PVC), on the lab, at each round-trip time of BENCH_RTTS (default "0 20" ms; the apiserver is on loopback).
+
+  pv_create.py           50 volumes, side by side with the peer (best of 2)
+  pv_create.py --curve   ours only at each size of BENCH_PVS (default "10 100 1000")
+"""
 
 import os
 import subprocess
 import sys
 import uuid
 
-from _harness import OURS_BIN, PEERS_BIN, run_playbook, table
-
-N = 50
+from _harness import OURS_BIN, PEERS_BIN, RTTS, ratio_lines, run_playbook, set_rtt, table
 
 
 def kube(*args):
@@ -18,44 +20,67 @@ def kube(*args):
                    + list(args), check=True)
 
 
-tag = uuid.uuid4().hex[:6]
-rows = []
-for attempt in (1, 2):
-    disks = ["[LocalDS_1] kubevols/pvb-%s-%d-%02d.vmdk" % (tag, attempt, i) for i in range(N)]
+def disks_for(n, label):
+    tag = uuid.uuid4().hex[:6]
+    disks = ["[LocalDS_1] kubevols/pvb-%s-%s-%04d.vmdk" % (tag, label, i) for i in range(n)]
     setup = run_playbook(OURS_BIN, [{"name": "disks", "vsphere_k8s.cloud_provider.vmdk": {
         "size": "64Mi", "disks": [{"path": p} for p in disks]}}])
-    if setup[3] != 0:
+    if not setup.ok():
         sys.exit("creating the disks failed")
-    ns_ours, ns_peer = "bench-ours-%s-%d" % (tag, attempt), "bench-peer-%s-%d" % (tag, attempt)
-    kube(ns_ours)
-    kube(ns_peer)
-    ours = run_playbook(OURS_BIN, [{"name": "pvs", "vsphere_k8s.cloud_provider.persistent_volume": {
+    return tag, disks
+
+
+def ours(n, label):
+    tag, disks = disks_for(n, label)
+    ns = "bench-ours-%s-%s" % (tag, label)
+    kube(ns)
+    r = run_playbook(OURS_BIN, [{"name": "pvs", "vsphere_k8s.cloud_provider.persistent_volume": {
         "provisioner": "in_tree", "capacity": "64Mi",
-        "volumes": [{"name": "o%d-%s-%02d" % (attempt, tag, i), "path": p,
-                     "claim": {"namespace": ns_ours, "name": "data-%02d" % i}} for i, p in enumerate(disks)]}}])
-    rows.append(("ours: persistent_volume, 50 PV+PVC in one task (run %d)" % attempt,) + ours)
-    if ours[3] != 0:
+        "volumes": [{"name": "o%s-%s-%04d" % (label, tag, i), "path": p,
+                     "claim": {"namespace": ns, "name": "data-%04d" % i}} for i, p in enumerate(disks)]}}])
+    if not r.ok():
         sys.exit("our run failed")
+    return r
+
+
+def peer(n, label):
+    tag = uuid.uuid4().hex[:6]
+    ns = "bench-peer-%s-%s" % (tag, label)
+    kube(ns)
     # The peer gets the same objects: PVs for other disk names (one PV per disk), each with its claim.
-    pv = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "p%d-%s-{{ item }}" % (attempt, tag)},
+    pv = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "p%s-%s-{{ item }}" % (label, tag)},
           "spec": {"capacity": {"storage": "64Mi"}, "accessModes": ["ReadWriteOnce"],
                    "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
-                   "claimRef": {"namespace": ns_peer, "name": "data-{{ item }}"},
+                   "claimRef": {"namespace": ns, "name": "data-{{ item }}"},
                    "vsphereVolume": {"volumePath": "[LocalDS_1] kubevols/peer-%s-{{ item }}.vmdk" % tag,
                                      "fsType": "ext4"}}}
     pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-           "metadata": {"name": "data-{{ item }}", "namespace": ns_peer},
+           "metadata": {"name": "data-{{ item }}", "namespace": ns},
            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "64Mi"}},
-                    "storageClassName": "", "volumeName": "p%d-%s-{{ item }}" % (attempt, tag)}}
-    items = ["%02d" % i for i in range(N)]
-    peer = run_playbook(PEERS_BIN, [
+                    "storageClassName": "", "volumeName": "p%s-%s-{{ item }}" % (label, tag)}}
+    items = ["%04d" % i for i in range(n)]
+    r = run_playbook(PEERS_BIN, [
         {"name": "pv", "kubernetes.core.k8s": {"definition": pv, "state": "present"}, "loop": items},
         {"name": "pvc", "kubernetes.core.k8s": {"definition": pvc, "state": "present"}, "loop": items}])
-    rows.append(("peer: kubernetes.core.k8s x100 (PV, PVC) (run %d)" % attempt,) + peer)
-    if peer[3] != 0:
+    if not r.ok():
         sys.exit("peer run failed")
-table(rows)
-for col, what in ((1, "task time"), (5, "whole ansible-playbook run")):
-    best_ours = min(r[col] for r in rows if r[0].startswith("ours"))
-    best_peer = min(r[col] for r in rows if r[0].startswith("peer"))
-    print("speed-up, %s (best of 2): %.1fx" % (what, best_peer / best_ours))
+    return r
+
+
+if "--curve" in sys.argv[1:]:
+    for rtt in RTTS:
+        set_rtt(rtt)
+        for n in [int(x) for x in os.environ.get("BENCH_PVS", "10 100 1000").split()]:
+            r = ours(n, "c%d" % n)
+            print("curve persistent_volume: %5d PV+PVC  rtt %4g ms  SOAP %4d  task %7.2f s  peak %6.1f MB"
+                  % (n, rtt, r.soap, r.task, r.peak_mb))
+    sys.exit(0)
+
+for rtt in RTTS:
+    set_rtt(rtt)
+    o = [ours(50, "r%d" % i) for i in (1, 2)]
+    p = [peer(50, "r%d" % i) for i in (1, 2)]
+    print("--- 50 PV+PVC, round trip %g ms to vCenter" % rtt)
+    table([("ours: persistent_volume, 50 PV+PVC in one task (run %d)" % (i + 1), r) for i, r in enumerate(o)]
+          + [("peer: kubernetes.core.k8s x100 (PV, PVC) (run %d)" % (i + 1), r) for i, r in enumerate(p)])
+    print(ratio_lines("speed-up over the peer at %g ms (best of 2)" % rtt, o, p))

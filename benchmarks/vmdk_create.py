@@ -1,31 +1,56 @@
-"""50 disks created in one vmdk task versus a loop of community.vmware.vmware_first_class_disk, on the lab."""
+"""First Class Disks created in one vmdk task versus a loop of community.vmware.vmware_first_class_disk, on the lab,
+at each round-trip time of BENCH_RTTS (default "0 20" ms).
 
+  vmdk_create.py           50 disks, side by side with the peer (best of 2)
+  vmdk_create.py --curve   ours only at each size of BENCH_DISKS (default "10 100 500"): requests per disk
+"""
+
+import os
 import sys
 import uuid
 
-from _harness import OURS_BIN, PEERS_BIN, peer_connection, run_playbook, table, trace_count, trace_since
+from _harness import (OURS_BIN, PEERS_BIN, RTTS, peer_connection, ratio_lines, run_playbook, set_rtt, table,
+                      trace_count, trace_since)
 
-rows = []
-for attempt in (1, 2):
+
+def ours(n):
     tag = uuid.uuid4().hex[:6]
-    ours = run_playbook(OURS_BIN, [{"name": "create", "vsphere_k8s.cloud_provider.vmdk": {
+    r = run_playbook(OURS_BIN, [{"name": "create", "vsphere_k8s.cloud_provider.vmdk": {
         "datastore": "LocalDS_1", "size": "64Mi", "first_class": True,
-        "disks": [{"name": "bench-%s-%02d" % (tag, i)} for i in range(50)]}}])
-    rows.append(("ours: vmdk, 50 first class disks in one task (run %d)" % attempt,) + ours)
-    if ours[3] != 0:
+        "disks": [{"name": "bench-%s-%03d" % (tag, i)} for i in range(n)]}}])
+    if not r.ok():
         sys.exit("our run failed")
+    return r
+
+
+def peer(n):
+    tag = uuid.uuid4().hex[:6]
     mark = trace_count()
-    peer = run_playbook(PEERS_BIN, [{"name": "create", "community.vmware.vmware_first_class_disk": dict(
+    r = run_playbook(PEERS_BIN, [{"name": "create", "community.vmware.vmware_first_class_disk": dict(
         peer_connection(), datastore_name="LocalDS_1", disk_name="peer-%s-{{ item }}" % tag,
-        size="64MB", state="present"), "loop": list(range(50)), "ignore_errors": True}])
+        size="64MB", state="present"), "loop": list(range(n)), "ignore_errors": True}])
     # community.vmware reads the whole TaskInfo of CreateDisk_Task, whose entity (the VStorageObjectManager)
     # pyvmomi refuses to deserialize: each item is reported failed after vCenter created its disk. Its time is
     # kept, as a lower bound of what a successful run would take.
-    rows.append(("peer: vmware_first_class_disk x50 (run %d)" % attempt,) + peer)
     created = sum(1 for e in trace_since(mark) if e.get("method") == "CreateDisk_Task")
-    print("peer run %d: %d CreateDisk_Task calls reached vCenter" % (attempt, created))
-table(rows)
-for col, what in ((1, "task time"), (5, "whole ansible-playbook run")):
-    best_ours = min(r[col] for r in rows if r[0].startswith("ours"))
-    best_peer = min(r[col] for r in rows if r[0].startswith("peer"))
-    print("speed-up, %s (best of 2): %.1fx" % (what, best_peer / best_ours))
+    print("peer run: %d CreateDisk_Task calls reached vCenter" % created)
+    return r
+
+
+if "--curve" in sys.argv[1:]:
+    for rtt in RTTS:
+        set_rtt(rtt)
+        for n in [int(x) for x in os.environ.get("BENCH_DISKS", "10 100 500").split()]:
+            r = ours(n)
+            print("curve vmdk: %4d first class disks  rtt %4g ms  SOAP %5d (%.2f per disk)  task %7.2f s  peak %6.1f MB"
+                  % (n, rtt, r.soap, r.soap / float(n), r.task, r.peak_mb))
+    sys.exit(0)
+
+for rtt in RTTS:
+    set_rtt(rtt)
+    o = [ours(50), ours(50)]
+    p = [peer(50), peer(50)]
+    print("--- 50 first class disks, round trip %g ms" % rtt)
+    table([("ours: vmdk, 50 first class disks in one task (run %d)" % (i + 1), r) for i, r in enumerate(o)]
+          + [("peer: vmware_first_class_disk x50 (run %d)" % (i + 1), r) for i, r in enumerate(p)])
+    print(ratio_lines("speed-up over the peer at %g ms (best of 2)" % rtt, o, p))

@@ -5,11 +5,13 @@
 #   lab/lab.sh up      build if needed, start everything (idempotent), write .lab/env
 #   lab/lab.sh down    stop everything this lab started
 #   lab/lab.sh status  say what runs
+#   lab/lab.sh rtt MS  the round-trip time of the link in front of vcsim, for connections opened from now on
 #   lab/lab.sh nodes   (re)register a Node per node VM as a fresh kubelet --cloud-provider=external would
 #   lab/lab.sh ccm [start|wait|stop]  run the upstream vSphere cloud controller manager as a process with what the
 #                      cloud_controller role installed; without an argument: start, wait for the Nodes, stop
 #
-# Environment: LAB_VMS (background VMs in vcsim, default 40), LAB_CACHE (build cache, default
+# Environment: LAB_VMS (background VMs in vcsim, default 40), LAB_RTT_MS (round-trip time in ms of the link in
+# front of vcsim, default 0; `lab/lab.sh rtt MS` changes it for new connections while the lab runs), LAB_CACHE (build cache, default
 # ~/.cache/vsphere-k8s-lab), LAB_VCSIM_PORT (8989), LAB_APISERVER_PORT (16443), LAB_ETCD_PORT (23790).
 set -euo pipefail
 
@@ -17,6 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB="$ROOT/.lab"
 CACHE="${LAB_CACHE:-$HOME/.cache/vsphere-k8s-lab}"
 LAB_VMS="${LAB_VMS:-40}"
+LAB_RTT_MS="${LAB_RTT_MS:-0}"
 VCSIM_PORT="${LAB_VCSIM_PORT:-8989}"
 APISERVER_PORT="${LAB_APISERVER_PORT:-16443}"
 ETCD_PORT="${LAB_ETCD_PORT:-23790}"
@@ -200,6 +203,7 @@ export LAB_VCSIM_TRACE=$LAB/vcsim-trace.jsonl
 export LAB_VCSIM_FAULTS=$LAB/vcsim-faults.json
 export LAB_AUDIT_LOG=$LAB/log/audit.log
 export LAB_VCSIM_INFO=$LAB/vcsim-ready.json
+export LAB_VCSIM_RTT=$LAB/vcsim-rtt
 export LAB_VMS=$LAB_VMS
 export LAB_PARSERS=$(bin_dir parsers "$PARSERS_VERSION")/parsers
 EOF
@@ -217,6 +221,7 @@ cmd_up() {
     mkdir -p "$LAB/run" "$LAB/log"
     if healthy; then
         write_env
+        echo "$LAB_RTT_MS" >"$LAB/vcsim-rtt"
         say "already running (vcsim 127.0.0.1:$VCSIM_PORT, kube-apiserver 127.0.0.1:$APISERVER_PORT); wrote $LAB/env"
         return 0
     fi
@@ -250,9 +255,11 @@ EOF
     vcsim=$(bin_dir vcsim "$GOVMOMI_VERSION"); etcd=$(bin_dir etcd "$ETCD_VERSION"); kube=$(bin_dir kube "$KUBERNETES_VERSION")
 
     rm -f "$LAB/vcsim-faults.json"
+    echo "$LAB_RTT_MS" >"$LAB/vcsim-rtt"
     start vcsim "$vcsim/vcsim" -l "127.0.0.1:$VCSIM_PORT" -vms "$LAB_VMS" -username "$VCSIM_USER" \
         -password "$VCSIM_PASSWORD" -tlscert "$LAB/pki/server.crt" -tlskey "$LAB/pki/server.key" \
-        -trace-file "$LAB/vcsim-trace.jsonl" -fault-file "$LAB/vcsim-faults.json" -ready-file "$LAB/vcsim-ready.json"
+        -trace-file "$LAB/vcsim-trace.jsonl" -fault-file "$LAB/vcsim-faults.json" -ready-file "$LAB/vcsim-ready.json" \
+        -rtt-file "$LAB/vcsim-rtt"
     start etcd "$etcd/etcd" --name lab --data-dir "$LAB/etcd" --unsafe-no-fsync \
         --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
         --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -410,5 +417,7 @@ case "${1:-up}" in
     status) cmd_status ;;
     nodes) cmd_nodes ;;
     ccm) shift; cmd_ccm "$@" ;;
-    *) die "usage: lab/lab.sh build|up|down|status|nodes|ccm" ;;
+    rtt) [[ "${2:-}" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "usage: lab/lab.sh rtt MILLISECONDS"
+         running; echo "$2" >"$LAB/vcsim-rtt"; say "vcsim round trip: $2 ms for new connections" ;;
+    *) die "usage: lab/lab.sh build|up|down|status|nodes|ccm|rtt" ;;
 esac

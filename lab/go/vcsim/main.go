@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -173,6 +174,7 @@ func main() {
 	tracePath := flag.String("trace-file", "", "request trace (one JSON line per request)")
 	faultPath := flag.String("fault-file", "", "JSON {\"SoapMethod\": \"FaultType\"}: those methods fail with that fault")
 	readyPath := flag.String("ready-file", "", "written (JSON) once the lab inventory is in place")
+	rttPath := flag.String("rtt-file", "", "when set, clients reach the simulator through a link whose round-trip time (ms) this file holds")
 	flag.Parse()
 
 	if *pass == "" {
@@ -207,6 +209,10 @@ func main() {
 	}
 
 	model.Service.RegisterEndpoints = true
+	front := *listen
+	if *rttPath != "" { // the simulator on a port of its own, the link with latency on the address asked for
+		*listen = "127.0.0.1:0"
+	}
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
 	model.Service.TLS = new(tls.Config)
 	if *cert != "" {
@@ -240,6 +246,16 @@ func main() {
 		trace.on.Store(true)
 	}
 	info["url"] = s.URL.Host
+	if *rttPath != "" {
+		ln, err := net.Listen("tcp", front)
+		if err != nil {
+			log.Fatalf("delayed link: %v", err)
+		}
+		link := &delayedLink{front: ln, back: s.URL.Host, rttFile: *rttPath}
+		go link.serve()
+		info["url"] = front
+		info["simulator"] = s.URL.Host
+	}
 	info["vms_total"] = len(model.Map().All("VirtualMachine"))
 	info["seconds"] = time.Since(start).Seconds()
 	if *readyPath != "" {
