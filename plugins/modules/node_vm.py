@@ -119,7 +119,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     ensure_folder,
     path_problem,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import (
     INPUT_KINDS,
     NodeLookup,
     kube_node_summaries,

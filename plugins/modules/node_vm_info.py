@@ -180,7 +180,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     vsphere_client,
     vsphere_errors,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import (
     INPUT_KINDS,
     NodeLookup,
     kube_node_summaries,

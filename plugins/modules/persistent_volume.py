@@ -161,7 +161,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
     register_kube_secrets,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.pv_plan import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.persistent_volumes import (
     VOLUME_OPTIONS,
     duplicates,
     validate_volumes,
@@ -180,7 +180,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     vsphere_errors,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pv_backing import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.pv_backing import (
     register_missing_fcds,
     resolve_backings,
 )

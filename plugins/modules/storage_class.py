@@ -152,6 +152,7 @@ recreated:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DISK_FORMATS, VSAN
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes import apply
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
@@ -174,7 +175,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
     vsphere_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.storage_checks import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.storage_classes import (
     check_against_vsphere,
 )
 
@@ -190,8 +191,7 @@ def switch_default(kube, name, classes, check_mode):
 
 
 def main():
-    vsan = {k: dict(type="int") for k in ("host_failures_to_tolerate", "force_provisioning", "cache_reservation",
-                                          "disk_stripes", "object_space_reservation", "iops_limit")}
+    vsan = {k: dict(type="int") for k in VSAN}
     module = AnsibleModule(
         argument_spec=kubernetes_argument_spec(
             name=dict(type="str", required=True),
@@ -201,7 +201,7 @@ def main():
             datastore=dict(type="str"),
             datastore_url=dict(type="str"),
             fstype=dict(type="str"),
-            disk_format=dict(type="str", choices=["thin", "zeroedthick", "eagerzeroedthick"]),
+            disk_format=dict(type="str", choices=list(DISK_FORMATS)),
             vsan=dict(type="dict", options=vsan),
             reclaim_policy=dict(type="str", choices=["Delete", "Retain"], default="Delete"),
             volume_binding_mode=dict(type="str", choices=["Immediate", "WaitForFirstConsumer"], default="Immediate"),

@@ -183,7 +183,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     parse_disk,
     parse_size,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import (
     DISK_OPTIONS,
     MAX_CONCURRENCY,
     apply_changes,

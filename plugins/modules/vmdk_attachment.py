@@ -111,7 +111,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     parse_disk,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import find_node
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import find_node
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import wait_for_task
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vm_facts import (
     controllers,

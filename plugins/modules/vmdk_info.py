@@ -91,6 +91,7 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DEFAULT_FOLDER
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
@@ -108,7 +109,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import kube_references
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import kube_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
     register_kube_secrets,
 )
@@ -118,7 +119,7 @@ def main():
     module = AnsibleModule(
         argument_spec=vsphere_argument_spec(
             datastores=dict(type="list", elements="str"),
-            folder=dict(type="str", default="kubevols"),
+            folder=dict(type="str", default=DEFAULT_FOLDER),
             paths=dict(type="list", elements="str"),
             datacenter=dict(type="str"),
             kubernetes=dict(type="dict", options=kubernetes_argument_spec()),

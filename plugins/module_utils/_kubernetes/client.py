@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
     kubeconfig_as_dict,
     register_kube_secrets,
@@ -65,14 +66,6 @@ RESOURCES = {
     "Deployment": ("apis/apps/v1", "deployments", True),
     "StatefulSet": ("apis/apps/v1", "statefulsets", True),
 }
-
-
-class KubernetesError(Exception):
-    """A failure with a message meant for the user."""
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
 
 
 # How the API server validates metadata.name per kind (k8s.io/kubernetes pkg/apis/*/validation):

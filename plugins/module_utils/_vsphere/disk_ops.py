@@ -8,7 +8,8 @@ from __future__ import annotations
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import fault_message
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DISK_TYPES, FCD_PROVISIONING
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import fault_message
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import kib, mib
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
     TaskFailed,
@@ -20,8 +21,6 @@ try:
 except ImportError:
     pass
 
-DISK_TYPES = {"thin": "thin", "zeroedthick": "preallocated", "eagerzeroedthick": "eagerZeroedThick"}
-FCD_PROVISIONING = {"thin": "thin", "zeroedthick": "lazyZeroedThick", "eagerzeroedthick": "eagerZeroedThick"}
 # The in-tree provider's scsicontrollertype values, as a VMDK descriptor records them.
 ADAPTER_TYPES = {"pvscsi": "lsiLogic", "lsiLogic": "lsiLogic", "lsiLogic-sas": "lsiLogic", "busLogic": "busLogic",
                  "ide": "ide"}

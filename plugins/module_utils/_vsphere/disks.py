@@ -14,10 +14,8 @@ import re
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    ssl_context,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import side_channel_context
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
     collect,
     collect_objects,
@@ -119,8 +117,8 @@ class DiskStore:
     def descriptors(self, disks):
         """{DiskName: descriptor facts} read over HTTPS in parallel (the datastore file service)."""
         params = self.client.params
-        ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
-        cookie = self.client.si._stub.cookie
+        ctx = side_channel_context(params)
+        cookie = self.client.session_cookie
         vdm = self.client.content.virtualDiskManager
 
         def fetch(item):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import ADAPTER_CHOICES, DEFAULT_FOLDER, DISK_FORMATS
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
@@ -44,12 +45,11 @@ def disk_argument_spec():
         path=dict(type="str"),
         datastore=dict(type="str"),
         name=dict(type="str"),
-        folder=dict(type="str", default="kubevols"),
+        folder=dict(type="str", default=DEFAULT_FOLDER),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         size=dict(type="str"),
-        disk_format=dict(type="str", choices=["thin", "zeroedthick", "eagerzeroedthick"], default="thin"),
-        adapter_type=dict(type="str", choices=["pvscsi", "lsiLogic", "lsiLogic-sas", "busLogic", "ide"],
-                          default="pvscsi"),
+        disk_format=dict(type="str", choices=list(DISK_FORMATS), default="thin"),
+        adapter_type=dict(type="str", choices=list(ADAPTER_CHOICES), default="pvscsi"),
         first_class=dict(type="bool", default=False),
         storage_policy=dict(type="str"),
         force=dict(type="bool", default=False),
