@@ -129,14 +129,12 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     TaskFailed,
     wait_for_tasks,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_devices, vm_facts
 
 try:
     from pyVmomi import vim
 except ImportError:
     pass
-
-MAX_SCSI_BUSES = 4
 
 
 def state_of(lookup, match):
@@ -144,15 +142,6 @@ def state_of(lookup, match):
     return dict(disk_enable_uuid=vm_facts.disk_enable_uuid(match.props),
                 pvscsi=any(c["type"] == "pvscsi" for c in vm_facts.controllers(devices)),
                 folder=lookup.folder_of(match.moid))
-
-
-def pvscsi_spec(devices):
-    used = {d.busNumber for d in devices if isinstance(d, vim.vm.device.VirtualSCSIController)}
-    free = [b for b in range(MAX_SCSI_BUSES) if b not in used]
-    if not free:
-        return None
-    ctrl = vim.vm.device.ParaVirtualSCSIController(key=-100, busNumber=free[0], sharedBus="noSharing")
-    return vim.vm.device.VirtualDeviceSpec(operation="add", device=ctrl)
 
 
 def plan(lookup, matches, p, target_path):
@@ -167,10 +156,10 @@ def plan(lookup, matches, p, target_path):
             changes.append("disk.EnableUUID set to TRUE")
             spec.extraConfig = [vim.option.OptionValue(key="disk.EnableUUID", value="TRUE")]
         if p["pvscsi"] and not before["pvscsi"]:
-            dev = pvscsi_spec(m.props.get("config.hardware.device") or [])
+            dev = vm_devices.add_pvscsi(m.props.get("config.hardware.device") or [])
             if dev is None:
                 raise VsphereError("VM %s has %d SCSI controllers and none is ParaVirtual: no bus is free for one. "
-                                   "Replace a controller by hand." % (m.props["name"], MAX_SCSI_BUSES))
+                                   "Replace a controller by hand." % (m.props["name"], vm_devices.MAX_SCSI_BUSES))
             after["pvscsi"] = True
             changes.append("ParaVirtual SCSI controller added on bus %d" % dev.device.busNumber)
             spec.deviceChange = [dev]

@@ -140,7 +140,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import path_problem
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import (
     InventoryTree,
-    split_path,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
@@ -216,10 +215,9 @@ class Writer:
 def entity(client, tree, path):
     if path.strip() in ("", "/"):
         return client.content.rootFolder
-    segs = split_path(path)
-    for moid, node in tree.nodes.items():
-        if tree.segments(moid) == segs:
-            return node["obj"]
+    obj = tree.at_path(path)
+    if obj is not None:
+        return obj
     raise VsphereError("No inventory object at %s (give its full path, such as /DC0/datastore/LocalDS_0). "
                        "Nothing was changed." % path)
 

@@ -184,15 +184,15 @@ def main():
     client = vsphere_client(module)
     with vsphere_errors(module, client, "managing tags"), write:
         tree = InventoryTree(client)
-        by_path = {"/" + "/".join(tree.segments(m)): n["obj"] for m, n in tree.nodes.items()}
         targets = {}
         missing = []
         for t in tags:
             for path in t["attach_to"]:
-                if _key(path) not in by_path:
+                obj = tree.at_path(path)
+                if obj is None:
                     missing.append(path)
                 else:
-                    targets[_key(path)] = by_path[_key(path)]
+                    targets[_key(path)] = obj
         if missing:
             raise VsphereError("No inventory object at %s (give full paths, such as /DC0/host/DC0_C0). Nothing was "
                                "changed." % ", ".join(sorted(set(missing))))

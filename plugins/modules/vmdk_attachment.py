@@ -113,6 +113,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import find_node
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import wait_for_task
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_devices
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vm_facts import (
     controllers,
     free_pvscsi_slot,
@@ -129,8 +130,7 @@ def locate_disk(store, p):
     if p["path"]:
         disk = parse_disk(p["path"])
         ds = store.datastore(disk.datastore)
-        files = store.list_folders([(ds.moid, disk.folder)])[(ds.moid, disk.folder)]
-        if files is None or disk.path.rsplit("/", 1)[-1] not in files:
+        if not store.exist([(ds, disk)])[0]:
             raise VsphereError("The disk %s does not exist." % disk)
         fcd = store.fcds(ds).get(disk.with_datastore(ds.name))
         return disk.with_datastore(ds.name), fcd["id"] if fcd else None
@@ -142,9 +142,7 @@ def locate_disk(store, p):
 
 
 def detach_spec(attachment):
-    dev = vim.vm.device.VirtualDisk(key=attachment["key"], controllerKey=attachment["controller_key"],
-                                    unitNumber=attachment["unit"])
-    return vim.vm.ConfigSpec(deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="remove", device=dev)])
+    return vim.vm.ConfigSpec(deviceChange=[vm_devices.remove_attachment(attachment)])
 
 
 def attach_spec(path, devices, p):
@@ -155,17 +153,13 @@ def attach_spec(path, devices, p):
         if not p["add_controller"]:
             raise VsphereError("No ParaVirtual SCSI controller of the VM has a free unit: set add_controller: true "
                                "or add one.")
-        buses = {c["bus_number"] for c in controllers(devices) if c["type"] not in ("nvme", "sata")}
-        free = [b for b in range(4) if b not in buses]
-        if not free:
-            raise VsphereError("The VM has 4 SCSI controllers and none has a free unit.")
-        ctrl = vim.vm.device.ParaVirtualSCSIController(key=-100, busNumber=free[0], sharedBus="noSharing")
-        changes.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=ctrl))
-        slot = (-100, free[0], 0)
+        ctrl = vm_devices.add_pvscsi(devices)
+        if ctrl is None:
+            raise VsphereError("The VM has %d SCSI controllers and none has a free unit." % vm_devices.MAX_SCSI_BUSES)
+        changes.append(ctrl)
+        slot = (ctrl.device.key, ctrl.device.busNumber, 0)
     key, bus, unit = slot
-    backing = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName=path, diskMode=p["disk_mode"])
-    disk = vim.vm.device.VirtualDisk(key=-101, controllerKey=key, unitNumber=unit, backing=backing)
-    changes.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=disk))
+    changes.append(vm_devices.attach_disk(path, key, unit, p["disk_mode"]))
     return vim.vm.ConfigSpec(deviceChange=changes), "scsi%d" % bus, unit
 
 

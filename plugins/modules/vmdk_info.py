@@ -107,7 +107,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     DiskSpecError,
     parse_disk,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore, in_listing
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import kube_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
@@ -148,8 +148,7 @@ def main():
         found, missing = [], []
         if wanted:
             for ds, d in targets:
-                files = listing[(ds.moid, d.folder)] or {}
-                (found if d.path.rsplit("/", 1)[-1] in files else missing).append((ds, d))
+                (found if in_listing(listing, ds, d) else missing).append((ds, d))
             missing = [str(d) for _ds, d in missing]
         else:
             for (ds_moid, folder), files in listing.items():

@@ -16,7 +16,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     KubernetesError,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import pv_references
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops, vm_devices
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human, kib, mib
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
@@ -89,10 +89,8 @@ def gather(client, datacenter, items):
     store = DiskStore(client, tree, tree.datacenter(datacenter))
     for it in items:
         it["ds"] = store.datastore(it["disk"].datastore)
-    listing = store.list_folders((it["ds"].moid, it["disk"].folder) for it in items)
-    for it in items:
-        files = listing[(it["ds"].moid, it["disk"].folder)]
-        it["exists"] = files is not None and it["disk"].path.rsplit("/", 1)[-1] in files
+    for it, exists in zip(items, store.exist((it["ds"], it["disk"]) for it in items)):
+        it["exists"] = exists
     existing = [it for it in items if it["exists"]]
     facts = store.descriptors([(it["disk"], it["ds"]) for it in existing]) if existing else {}
     fcd_stores = {it["ds"].moid: it["ds"] for it in existing}  # a disk not there yet is no First Class Disk
@@ -252,8 +250,7 @@ def _detach_forced(client, deletes, failures):
             per_vm.setdefault(a["moid"], (a["obj"], []))[1].append((it, a))
     tasks, owners = [], {}
     for vm, entries in per_vm.values():
-        changes = [vim.vm.device.VirtualDeviceSpec(operation="remove", device=vim.vm.device.VirtualDisk(
-            key=a["key"], controllerKey=a["controller_key"], unitNumber=a["unit"])) for _it, a in entries]
+        changes = [vm_devices.remove_attachment(a) for _it, a in entries]
         task = vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=changes))
         tasks.append(task)
         owners[task._moId] = entries

@@ -22,9 +22,8 @@ def resolve_backings(client, volumes, datacenter=None):
     by_path = [v for v in volumes if v.get("disk")]
     for v in by_path:
         v["ds"] = store.datastore(v["disk"].datastore)
-    listing = store.list_folders((v["ds"].moid, v["disk"].folder) for v in by_path)
-    missing = [str(v["disk"]) for v in by_path
-               if v["disk"].path.rsplit("/", 1)[-1] not in (listing[(v["ds"].moid, v["disk"].folder)] or {})]
+    missing = [str(v["disk"]) for v, exists in zip(by_path, store.exist((v["ds"], v["disk"]) for v in by_path))
+               if not exists]
     fcds = {}
     datastores = {v["ds"].moid: v["ds"] for v in by_path}
     if any(v.get("fcd_id") for v in volumes):

@@ -53,6 +53,12 @@ def parse_descriptor(text):
                 disk_format=fmt, adapter_type=ddb.get("adapterType"))
 
 
+def in_listing(listing, ds, disk):
+    """Whether a disk is in a list_folders result (its folder exists and holds its file)."""
+    files = listing.get((ds.moid, disk.folder))
+    return files is not None and disk.path.rsplit("/", 1)[-1] in files
+
+
 class Datastore:
     def __init__(self, tree, moid, props):
         self.moid = moid
@@ -113,6 +119,13 @@ class DiskStore:
             out[keys[moid]] = {f.path: f.fileSize for f in result.file or []
                                if f.path.endswith(".vmdk") and not f.path.endswith("-flat.vmdk")}
         return out
+
+    def exist(self, pairs):
+        """[whether each (Datastore, DiskName) exists], in order: the one existence check of a VMDK (a file of its
+        folder's listing; one search task per folder, all submitted together)."""
+        pairs = list(pairs)
+        listing = self.list_folders((ds.moid, disk.folder) for ds, disk in pairs) if pairs else {}
+        return [in_listing(listing, ds, disk) for ds, disk in pairs]
 
     def descriptors(self, disks):
         """{DiskName: descriptor facts} read over HTTPS in parallel (the datastore file service)."""

@@ -39,6 +39,7 @@ class InventoryTree:
             props[vim.VirtualMachine] = list(vm_props)
         self.nodes = {}
         self.vms = {}
+        self._by_path = None
         for obj, p in collect(client, types, props, scalar=scalar):
             if isinstance(obj, vim.VirtualMachine):
                 self.vms[obj._moId] = (obj, p)
@@ -136,6 +137,15 @@ class InventoryTree:
                 if self.segments(m) == full:
                     return m
         return self.match(vim.Folder, spec, datacenter, "folder")
+
+    def at_path(self, path):
+        """The object at a full inventory path ('/DC0/datastore/LocalDS_0'), or None. One index, built on first use."""
+        if self._by_path is None:
+            self._by_path = {}
+            for moid in self.nodes:
+                self._by_path.setdefault(tuple(self.segments(moid)), moid)
+        moid = self._by_path.get(tuple(split_path(path)))
+        return self.nodes[moid]["obj"] if moid is not None else None
 
     def dc_folder(self, datacenter, kind="vm"):
         """The datacenter's top folder of a kind: vm, datastore, host or network."""
