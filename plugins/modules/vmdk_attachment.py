@@ -96,16 +96,8 @@ unit: {description: "The unit number on that controller.", returned: when attach
 detached_from: {description: "VMs the disk was taken from (force).", returned: always, type: list, elements: str}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import (
     DiskSpecError,
     parse_disk,
@@ -163,9 +155,65 @@ def attach_spec(path, devices, p):
     return vim.vm.ConfigSpec(deviceChange=changes), "scsi%d" % bus, unit
 
 
+def validate(module):
+    if module.params["path"]:
+        try:
+            parse_disk(module.params["path"])
+        except DiskSpecError as e:
+            module.fail_json(msg=str(e))
+
+
+def read_state(client, p):
+    """The VM, the disk and who holds it: dict(vm_name, vm, match, path, fcd_id, devices, mine, others, labels,
+    power)."""
+    lookup, match = find_node(client, p["node"], p["datacenter"])
+    store = DiskStore(client, lookup.tree, lookup.tree.datacenter(p["datacenter"])).fetch()
+    path, fcd_id = locate_disk(store, p)
+    devices = match.props.get("config.hardware.device") or []
+    holders = store.attachments([store.by_name(path[1:path.index("]")])]).get(path, [])
+    mine = [a for a in holders if a["moid"] == match.moid]
+    return dict(vm_name=match.props["name"], vm=lookup.tree.vms[match.moid][0], path=path, fcd_id=fcd_id,
+                devices=devices, mine=mine, others=[a for a in holders if a["moid"] != match.moid],
+                labels={c["key"]: "scsi%d" % c["bus_number"] for c in controllers(devices)},
+                power=str(match.props.get("runtime.powerState") or mine and mine[0]["power_state"] or ""))
+
+
+def plan(s, p, result):
+    """What to do (pure on the state read): [(VM object, ConfigSpec)] in order, with result filled in."""
+    path, vm_name, mine, others = s["path"], s["vm_name"], s["mine"], s["others"]
+    result.update(vm=vm_name, path=path, fcd_id=s["fcd_id"])
+    if mine:
+        result.update(controller=s["labels"].get(mine[0]["controller_key"]), unit=mine[0]["unit"])
+    if p["state"] == "absent":
+        if mine and s["power"] == "poweredOn" and not p["force"]:
+            raise VsphereError(
+                "%s is in use by the running VM %s: detaching it from a powered-on VM pulls it from under a "
+                "mounted filesystem. Let Kubernetes detach it (delete the pod or drain the node), power the VM "
+                "off, or set force: true. Nothing was changed." % (path, vm_name))
+        result["changed"] = bool(mine)
+        return [(s["vm"], detach_spec(mine[0]))] if mine else []
+    if mine:
+        return []
+    if others and not p["force"]:
+        raise VsphereError("%s is attached to %s: detach it there first, or set force: true to move it "
+                           "(for a node that is powered off or gone)." % (path, ", ".join(
+                               "%s (%s)" % (a["vm"], a["power_state"]) for a in others)))
+    spec, controller, unit = attach_spec(path, s["devices"], p)
+    result.update(changed=True, controller=controller, unit=unit, detached_from=sorted({a["vm"] for a in others}))
+    return [(a["obj"], detach_spec(a)) for a in others] + [(s["vm"], spec)]
+
+
+def diff(result, p):
+    attached = "%s on %s %s:%s" % (result["path"], result["vm"], result.get("controller"), result.get("unit"))
+    before = ("attached to %s" % ", ".join(result["detached_from"]) if result["detached_from"] else "detached") \
+        if p["state"] == "present" else attached
+    after = attached if p["state"] == "present" else "detached"
+    return dict(before=before + "\n", after=after + "\n")
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=vsphere_argument_spec(
+    module = VsphereK8sModule(
+        argument_spec=dict(
             node=dict(type="str", required=True),
             path=dict(type="str"),
             fcd_id=dict(type="str"),
@@ -176,60 +224,21 @@ def main():
             force=dict(type="bool", default=False),
             datacenter=dict(type="str"),
         ),
+        vsphere=True,
         required_one_of=[("path", "fcd_id")],
         mutually_exclusive=[("path", "fcd_id")],
         supports_check_mode=True,
     )
     p = module.params
-    if p["path"]:
-        try:
-            parse_disk(p["path"])
-        except DiskSpecError as e:
-            module.fail_json(msg=str(e))
-    client = vsphere_client(module)
+    validate(module)
     result = dict(changed=False, detached_from=[])
-    with vsphere_errors(module, client, "attaching or detaching a disk"):
-        lookup, match = find_node(client, p["node"], p["datacenter"])
-        store = DiskStore(client, lookup.tree, lookup.tree.datacenter(p["datacenter"]))
-        path, fcd_id = locate_disk(store, p)
-        vm_name, vm = match.props["name"], lookup.tree.vms[match.moid][0]
-        devices = match.props.get("config.hardware.device") or []
-        holders = store.attachments([store.by_name(path[1:path.index("]")])]).get(path, [])
-        mine = [a for a in holders if a["moid"] == match.moid]
-        others = [a for a in holders if a["moid"] != match.moid]
-        result.update(vm=vm_name, path=path, fcd_id=fcd_id)
-        labels = {c["key"]: "scsi%d" % c["bus_number"] for c in controllers(devices)}
-        power = str(match.props.get("runtime.powerState") or mine and mine[0]["power_state"] or "")
-        if p["state"] == "absent":
-            if mine and power == "poweredOn" and not p["force"]:
-                raise VsphereError(
-                    "%s is in use by the running VM %s: detaching it from a powered-on VM pulls it from under a "
-                    "mounted filesystem. Let Kubernetes detach it (delete the pod or drain the node), power the VM "
-                    "off, or set force: true. Nothing was changed." % (path, vm_name))
-            if mine:
-                result.update(changed=True, controller=labels.get(mine[0]["controller_key"]), unit=mine[0]["unit"])
-                if not module.check_mode:
-                    wait_for_task(client, vm.ReconfigVM_Task(spec=detach_spec(mine[0])))
-        elif mine:
-            result.update(controller=labels.get(mine[0]["controller_key"]), unit=mine[0]["unit"])
-        else:
-            if others and not p["force"]:
-                raise VsphereError("%s is attached to %s: detach it there first, or set force: true to move it "
-                                   "(for a node that is powered off or gone)." % (path, ", ".join(
-                                       "%s (%s)" % (a["vm"], a["power_state"]) for a in others)))
-            spec, controller, unit = attach_spec(path, devices, p)
-            result.update(changed=True, controller=controller, unit=unit,
-                          detached_from=sorted({a["vm"] for a in others}))
-            if not module.check_mode:
-                for a in others:
-                    wait_for_task(client, a["obj"].ReconfigVM_Task(spec=detach_spec(a)))
-                wait_for_task(client, vm.ReconfigVM_Task(spec=spec))
+    with module.errors("attaching or detaching a disk"):
+        steps = plan(read_state(module.vsphere, p), p, result)
+        if not module.check_mode:
+            for vm, spec in steps:
+                wait_for_task(module.vsphere, vm.ReconfigVM_Task(spec=spec))
     if module._diff and result["changed"]:
-        attached = "%s on %s %s:%s" % (path, vm_name, result.get("controller"), result.get("unit"))
-        before = ("attached to %s" % ", ".join(result["detached_from"]) if result["detached_from"] else "detached") \
-            if p["state"] == "present" else attached
-        after = attached if p["state"] == "present" else "detached"
-        result["diff"] = dict(before=before + "\n", after=after + "\n")
+        result["diff"] = diff(result, p)
     module.exit_json(**result)
 
 

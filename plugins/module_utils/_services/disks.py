@@ -85,8 +85,8 @@ def kube_references(module, deleting=True):
 
 def gather(client, datacenter, items):
     """Resolve datastores and read what exists: folder listings, descriptors, FCD ids, attachments."""
-    tree = InventoryTree(client)
-    store = DiskStore(client, tree, tree.datacenter(datacenter))
+    tree = InventoryTree(client).fetch()
+    store = DiskStore(client, tree, tree.datacenter(datacenter)).fetch()
     for it in items:
         it["ds"] = store.datastore(it["disk"].datastore)
     for it, exists in zip(items, store.exist((it["ds"], it["disk"]) for it in items)):

@@ -17,8 +17,8 @@ PENDING_FCD = "pending-first-class-disk-registration"
 def resolve_backings(client, volumes, datacenter=None):
     """For each volume (dict with 'disk' DiskName or 'fcd_id'): sets disk_bytes, fcd_id, vsphere_path, ds.
     Raises VsphereError naming every disk that does not exist."""
-    tree = InventoryTree(client)
-    store = DiskStore(client, tree, tree.datacenter(datacenter))
+    tree = InventoryTree(client).fetch()
+    store = DiskStore(client, tree, tree.datacenter(datacenter)).fetch()
     by_path = [v for v in volumes if v.get("disk")]
     for v in by_path:
         v["ds"] = store.datastore(v["disk"].datastore)

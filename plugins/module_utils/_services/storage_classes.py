@@ -5,25 +5,20 @@
 
 from __future__ import annotations
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    vsphere_client,
-    vsphere_errors,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import policy_id
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
 
-def check_against_vsphere(module, p, params):
-    """The datastore and storage policy of a StorageClass exist; a CSI datastore becomes its datastoreurl."""
-    client = vsphere_client(module, "vcenter", "Nothing was written: ")
-    with vsphere_errors(module, client, "checking the StorageClass against vCenter (nothing was written)"):
-        if p["storage_policy"]:
-            policy_id(client, p["storage_policy"])
-        if p["datastore"]:
-            tree = InventoryTree(client)
-            ds = tree.get(tree.datastore(p["datastore"]))["obj"]
-            if p["provisioner"] == "csi":
-                url = dict(collect_objects(client, [ds], ["summary.url"])[0][1]).get("summary.url")
-                params = dict(params, datastoreurl=url)
-        return params
+def check_against_vsphere(client, p, params):
+    """The datastore and storage policy of a StorageClass exist; a CSI datastore becomes its datastoreurl.
+    Returns the parameters (with datastoreurl for a CSI datastore); raises VsphereError."""
+    if p["storage_policy"]:
+        policy_id(client, p["storage_policy"])
+    if p["datastore"]:
+        tree = InventoryTree(client).fetch()
+        ds = tree.get(tree.datastore(p["datastore"]))["obj"]
+        if p["provisioner"] == "csi":
+            url = dict(collect_objects(client, [ds], ["summary.url"])[0][1]).get("summary.url")
+            params = dict(params, datastoreurl=url)
+    return params

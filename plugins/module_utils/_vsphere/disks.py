@@ -74,18 +74,24 @@ class Datastore:
 
 
 class DiskStore:
-    """Datastores of one datacenter and the disks on them, read in batches."""
+    """Datastores of one datacenter and the disks on them, read in batches. The constructor reads nothing:
+    fetch() reads the datastores (DiskStore(client, tree, datacenter).fetch())."""
 
     def __init__(self, client, tree, datacenter):
         self.client, self.tree, self.dc = client, tree, datacenter
         self.dc_obj = tree.get(datacenter)["obj"]
         self.dc_path = "/".join(tree.segments(datacenter))
-        ds_moids = tree.of_type(vim.Datastore, datacenter)
         self.datastores = {}
-        for obj, props in collect_objects(client, [tree.get(m)["obj"] for m in ds_moids], DS_PROPS):
-            self.datastores[obj._moId] = Datastore(tree, obj._moId, props)
         self._attachments = None
         self._fcds = {}
+
+    def fetch(self):
+        """Read the datacenter's datastores (one retrieval); returns the store."""
+        ds_moids = self.tree.of_type(vim.Datastore, self.dc)
+        self.datastores = {}
+        for obj, props in collect_objects(self.client, [self.tree.get(m)["obj"] for m in ds_moids], DS_PROPS):
+            self.datastores[obj._moId] = Datastore(self.tree, obj._moId, props)
+        return self
 
     def datastore(self, spec):
         return self.datastores[self.tree.datastore(spec, self.dc)]

@@ -35,14 +35,14 @@ def module_spec(module):
         captured.update(argument_spec)
         raise Stop()
 
-    original = module.AnsibleModule
-    module.AnsibleModule = fake
+    original = module.VsphereK8sModule
+    module.VsphereK8sModule = fake
     try:
         module.main()
     except Stop:
         pass
     finally:
-        module.AnsibleModule = original
+        module.VsphereK8sModule = original
     return captured
 
 
