@@ -177,6 +177,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import (
     DISK_OPTIONS,
+    DiskItem,
     MAX_CONCURRENCY,
     apply_changes,
     disk_argument_spec,
@@ -209,12 +210,12 @@ def items_from(module):
             errors.append("%s: storage_policy needs first_class: true (a plain VMDK takes its policy when it is "
                           "attached to a VM)." % disk)
             continue
-        items.append(dict(d, disk=disk, size=size, where=where))
+        items.append(DiskItem.from_options(d, disk, size, where))
     seen = {}
     for it in items:
-        if str(it["disk"]) in seen:
-            errors.append("%s is given twice." % it["disk"])
-        seen[str(it["disk"])] = True
+        if str(it.disk) in seen:
+            errors.append("%s is given twice." % it.disk)
+        seen[str(it.disk)] = True
     if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
         errors.append("concurrency must be between 1 and %d, got %s." % (MAX_CONCURRENCY, params["concurrency"]))
     return items, errors
@@ -224,11 +225,11 @@ def same_disk_twice(items):
     """One disk written in two notations ([ds], [DatastoreCluster/ds], [/DC/datastore/ds]) is one disk."""
     seen, errors = {}, []
     for it in items:
-        key = (it["ds"].moid, it["disk"].path)
+        key = (it.ds.moid, it.disk.path)
         if key in seen:
-            errors.append("%s and %s are the same disk: give it once." % (seen[key], it["disk"]))
+            errors.append("%s and %s are the same disk: give it once." % (seen[key], it.disk))
         else:
-            seen[key] = it["disk"]
+            seen[key] = it.disk
     return errors
 
 
@@ -239,11 +240,11 @@ def plan(module, client, items):
     errors = same_disk_twice(items)
     if errors:
         raise VsphereError("Invalid disks, nothing was changed: %s" % " ".join(errors))
-    deleting = [it for it in items if it["state"] == "absent" and it["exists"]]
+    deleting = [it for it in items if it.state == "absent" and it.exists]
     refs = kube_references(module) if deleting and module.params["check_references"] else None
     for it in items:
         plan_disk(it, store, refs)
-    problems = [it["error"] for it in items if it.get("error")]
+    problems = [it.error for it in items if it.error]
     if problems:
         raise VsphereError("Nothing was changed: %s" % " ".join(problems))
     return store
@@ -256,21 +257,21 @@ def act(module, client, store, items):
     except Exception as e:  # pylint: disable=broad-except
         # Whatever broke (vCenter went away, a refused call), some disks may already have changed.
         for it in items:
-            if it.get("done"):
+            if it.done:
                 finish_result(it)
         failure = describe_failure(e, "changing disks", client)
         module.fail_json(msg=failure[0] if failure else "Changing disks on vCenter %s failed: %s: %s. Some "
                          "disks may have been changed: run the task again, it reads what exists and "
                          "finishes the rest." % (module.params["hostname"], type(e).__name__, e),
-                         changed=True, disks=[it["result"] for it in items])
+                         changed=True, disks=[it.result for it in items])
 
 
 def report(items, diff):
-    out = dict(changed=any(it["result"]["changed"] for it in items), disks=[it["result"] for it in items])
+    out = dict(changed=any(it.result["changed"] for it in items), disks=[it.result for it in items])
     if diff:
-        done = [it for it in items if it["result"]["changed"]]
-        out["diff"] = dict(before="".join("%s: %s\n" % (it["disk"], it["before"]) for it in done),
-                           after="".join("%s: %s\n" % (it["disk"], it["after"]) for it in done))
+        done = [it for it in items if it.result["changed"]]
+        out["diff"] = dict(before="".join("%s: %s\n" % (it.disk, it.before) for it in done),
+                           after="".join("%s: %s\n" % (it.disk, it.after) for it in done))
     return out
 
 
@@ -291,7 +292,7 @@ def main():
     failures = {}
     with module.errors("managing disks"):
         store = plan(module, module.vsphere, items)
-        if any(it["action"] != "none" for it in items) and not module.check_mode:
+        if any(it.action != "none" for it in items) and not module.check_mode:
             failures = act(module, module.vsphere, store, items)
     out = report(items, module._diff)
     if failures:

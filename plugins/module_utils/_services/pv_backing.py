@@ -52,14 +52,14 @@ def resolve_backings(client, volumes, datacenter=None):
 
 def register_missing_fcds(client, store, volumes, check_mode):
     """CSI volumes given by path need a First Class Disk: register the VMDKs that are not one yet."""
-    todo = [dict(disk=v["disk"], ds=v["ds"]) for v in volumes if v["provisioner"] == "csi" and not v["fcd_id"]]
+    todo = [disk_ops.DiskJob(disk=v["disk"], ds=v["ds"]) for v in volumes if v["provisioner"] == "csi" and not v["fcd_id"]]
     if not todo:
         return []
     if check_mode:
         for v in volumes:
             if v["provisioner"] == "csi" and not v["fcd_id"]:
                 v["fcd_id"] = PENDING_FCD
-        return [str(t["disk"]) for t in todo]
+        return [str(t.disk) for t in todo]
     results = disk_ops.register_fcds(client, store, todo)
     failed = ["%s: %s" % (d, r) for d, r in results.items() if isinstance(r, TaskFailed)]
     if failed:
@@ -67,4 +67,4 @@ def register_missing_fcds(client, store, volumes, check_mode):
     for v in volumes:
         if v.get("disk") in results:
             v["fcd_id"] = results[v["disk"]]
-    return [str(t["disk"]) for t in todo]
+    return [str(t.disk) for t in todo]

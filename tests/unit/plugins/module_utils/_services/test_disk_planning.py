@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import plan_disk
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import DiskItem, plan_disk
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import (
     DiskSpecError,
     human,
@@ -18,72 +18,80 @@ DS = SimpleNamespace(name="ds1", url="ds:///vmfs/volumes/ds1/", moid="datastore-
 
 def item(state="present", exists=True, size=None, capacity=10 * GI, fcd_id=None, attached=(), force=False,
          first_class=False):
-    return dict(disk=parse_disk("[ds1] kubevols/pg-0.vmdk"), ds=DS, state=state, exists=exists, size=size,
-                facts=dict(capacity_bytes=capacity, uuid="6000c29a-0000-0000-0000-000000000001") if exists else {},
-                fcd_id=fcd_id, attached=[dict(vm=v) for v in attached], force=force, first_class=first_class,
-                disk_format="thin")
+    return DiskItem(disk=parse_disk("[ds1] kubevols/pg-0.vmdk"), ds=DS, state=state, exists=exists, size=size,
+                    facts=dict(capacity_bytes=capacity, uuid="6000c29a-0000-0000-0000-000000000001") if exists else {},
+                    fcd_id=fcd_id, attached=[dict(vm=v) for v in attached], force=force, first_class=first_class)
 
 
 @pytest.mark.parametrize("size, actions", [(None, []), (10 * GI, []), (20 * GI, ["grown"])])
 def test_an_existing_disk_grows_only_when_asked_for_more(size, actions):
     it = item(size=size)
     plan_disk(it, None, None)
-    assert it["actions"] == actions and it["error"] is None
-    assert it["result"]["changed"] is bool(actions)
+    assert it.actions == actions and it.error is None
+    assert it.result["changed"] is bool(actions)
+
+
+def test_an_item_takes_its_validated_options():
+    it = DiskItem.from_options(dict(state="absent", disk_format="eagerzeroedthick", adapter_type="ide",
+                                    first_class=False, storage_policy=None, force=True),
+                               parse_disk("[ds1] kubevols/a.vmdk"), None, "disks[2]")
+    assert (it.state, it.disk_format, it.adapter_type, it.force, it.where) == (
+        "absent", "eagerzeroedthick", "ide", True, "disks[2]")
+    assert it.actions == [] and it.result == {} and it.done == []
 
 
 def test_a_disk_never_shrinks():
     it = item(size=5 * GI)
     plan_disk(it, None, None)
-    assert it["actions"] == [] and "cannot shrink" in it["error"]
+    assert it.actions == [] and "cannot shrink" in it.error
 
 
 def test_a_missing_disk_is_created_with_a_size_and_refused_without_one():
     it = item(exists=False, size=GI)
     plan_disk(it, None, None)
-    assert it["actions"] == ["created"] and it["before"] == "absent"
-    assert it["result"]["capacity_bytes"] == GI and it["result"]["exists"] is True
+    assert it.actions == ["created"] and it.before == "absent"
+    assert it.result["capacity_bytes"] == GI and it.result["exists"] is True
     it = item(exists=False)
     plan_disk(it, None, None)
-    assert it["actions"] == [] and "give size" in it["error"]
+    assert it.actions == [] and "give size" in it.error
 
 
 def test_first_class_creates_and_registers_and_registers_an_existing_plain_disk():
     it = item(exists=False, size=GI, first_class=True)
     plan_disk(it, None, None)
-    assert it["actions"] == ["created", "registered"]
+    assert it.actions == ["created", "registered"]
     it = item(first_class=True)
     plan_disk(it, None, None)
-    assert it["actions"] == ["registered"]
+    assert it.actions == ["registered"]
 
 
 def test_a_first_class_disk_is_compared_in_whole_mib():
     it = item(fcd_id="fcd-1", capacity=GI, size=GI - 1)  # rounds up to the same MiB: no change
     plan_disk(it, None, None)
-    assert it["actions"] == [] and it["error"] is None
+    assert it.actions == [] and it.error is None
 
 
 def test_an_attached_disk_is_not_deleted_without_force():
     it = item(state="absent", attached=["node-1"])
     plan_disk(it, None, None)
-    assert it["actions"] == [] and "attached to node-1" in it["error"]
+    assert it.actions == [] and "attached to node-1" in it.error
     it = item(state="absent", attached=["node-1"], force=True)
     plan_disk(it, None, None)
-    assert it["actions"] == ["deleted"] and it["after"] == "absent" and it["result"]["attached_to"] == []
+    assert it.actions == ["deleted"] and it.after == "absent" and it.result["attached_to"] == []
 
 
 def test_a_disk_a_persistent_volume_names_is_not_deleted_without_force():
     refs = {("path", "ds1", "kubevols/pg-0.vmdk"): [dict(name="pv-0", claim="db/data-0", phase="Bound")]}
     it = item(state="absent")
     plan_disk(it, None, refs)
-    assert "PersistentVolume pv-0 (claim db/data-0)" in it["error"]
-    assert it["result"]["referenced_by"] == ["pv-0"]
+    assert "PersistentVolume pv-0 (claim db/data-0)" in it.error
+    assert it.result["referenced_by"] == ["pv-0"]
 
 
 def test_an_absent_disk_asked_absent_is_no_change():
     it = item(state="absent", exists=False)
     plan_disk(it, None, None)
-    assert it["actions"] == [] and it["result"]["changed"] is False and it["result"]["exists"] is False
+    assert it.actions == [] and it.result["changed"] is False and it.result["exists"] is False
 
 
 @pytest.mark.parametrize("text, size", [
