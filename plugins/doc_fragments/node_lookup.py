@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Matches plugins/module_utils/_vsphere/node_lookup.py: lookup_argument_spec().
+    # Matches plugins/module_utils/_services/node_lookup.py: lookup_argument_spec().
     DOCUMENTATION = r"""
 options:
   names:
@@ -39,8 +39,9 @@ options:
     default: []
   from_cluster:
     description:
-      - Match every Node of the Kubernetes cluster - by its providerID, else its C(status.nodeInfo.systemUUID)
-        (either byte order), else its name - and report whether the Node agrees with vSphere.
+      - Match every Node of the Kubernetes cluster - by its C(status.nodeInfo.systemUUID) (either byte order),
+        else its providerID, else its name - and report whether the Node agrees with vSphere. The systemUUID comes
+        first - it is what the VM reports of itself, while a providerID may have been set wrong.
       - Needs the O(kubernetes) connection.
     type: bool
     default: false

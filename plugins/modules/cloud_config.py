@@ -303,7 +303,11 @@ attributes:
   check_mode:
     support: full
   diff_mode:
-    support: full
+    support: partial
+    details:
+      - The file's diff shows the new content with passwords masked, and only C((absent)) or C((previous content))
+        for what was there before (the old file may hold credentials); a ConfigMap or Secret is named as created or
+        updated, not shown.
   platform:
     platforms: all
 """
@@ -353,8 +357,6 @@ import os
 import stat
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import GcfgError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.render import (
     ConfigError,
@@ -376,13 +378,8 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubernetesError,
-    kube_client,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 
 TARGET = dict(name=dict(type="str", required=True), namespace=dict(type="str", required=True),
               key=dict(type="str", required=True, no_log=False))
@@ -402,7 +399,7 @@ def argument_spec():
     )
 
 
-class Module(AnsibleModule):
+class Module(VsphereK8sModule):
     """AnsibleModule whose argument errors are all given: for a nested option Ansible's first error alone can be
     "dictionary requested, could not parse JSON or key=value", which names no option."""
 
@@ -543,20 +540,10 @@ def target_problems(p):
     return [x for x in problems if x]
 
 
-def main():
-    module = Module(argument_spec=argument_spec(), supports_check_mode=True)
-    module._started = True  # pylint: disable=protected-access
-    register_kube_secrets(module, "kubernetes")
+def render(module, fail):
+    """(content, masked content, holds credentials, validated): every check made before anything is written."""
     p = module.params
     cfg, fmt = p["config"], p["format"]
-    secrets = secrets_of(cfg)
-    for secret in secrets:
-        # Every form a password can take in output (escaped, base64, one line of it) is masked by Ansible.
-        module.no_log_values.update(secret_forms(secret))
-
-    def fail(msg, **kw):
-        module.fail_json(msg=scrub(msg, secrets), **kw)
-
     try:
         content = render_config(cfg, fmt)
         masked = render_config(cfg, fmt, mask=True)
@@ -581,35 +568,61 @@ def main():
         problems, validated = validate_config(cfg, fmt)
         if problems:
             fail("Nothing was written: %s" % " ".join(problems), validated=validated)
-    changed, diff_before, diff_after = False, [], []
-    if p["dest"] is not None:
-        try:
-            file_changed, before = write_file(p["dest"], content, module.check_mode)
-        except WriteError as e:
-            fail("Nothing was written: %s." % e)
-        if file_changed:
-            changed = True
-            diff_before.append(("%s:\n%s" % (p["dest"], "(absent)" if before is None else "(previous content)")))
-            diff_after.append("%s:\n%s" % (p["dest"], masked))
-    objs = k8s_objects(p, content, holds)
+    return content, masked, holds, validated
+
+
+def write_dest(module, content, masked, diff, fail):
+    """Write the file at dest (when given); returns whether it changed."""
+    dest = module.params["dest"]
+    if dest is None:
+        return False
+    try:
+        file_changed, before = write_file(dest, content, module.check_mode)
+    except WriteError as e:
+        fail("Nothing was written: %s." % e)
+    if file_changed:
+        diff[0].append(("%s:\n%s" % (dest, "(absent)" if before is None else "(previous content)")))
+        diff[1].append("%s:\n%s" % (dest, masked))
+    return file_changed
+
+
+def write_objects(module, objs, changed, diff, fail):
+    """Apply the ConfigMap or Secrets; returns whether any changed. A failure says whether the file was written."""
+    p = module.params
+    try:
+        for obj in objs:
+            r = apply.ensure(module.kube, obj, module.check_mode)
+            if r["changed"]:
+                changed = True
+                md = obj["metadata"]
+                diff[1].append("%s %s/%s: %s" % (obj["kind"], md["namespace"], md["name"],
+                                                 "updated" if r["before"] else "created"))
+    except KubernetesError as e:
+        fail("%s%s" % (str(e), " (the file at %s was written)" % p["dest"] if changed and p["dest"] else ""),
+             changed=changed)
+    return changed
+
+
+def main():
+    module = Module(argument_spec=argument_spec(), kubernetes="kubernetes", supports_check_mode=True)
+    module._started = True  # pylint: disable=protected-access
+    secrets = secrets_of(module.params["config"])
+    for secret in secrets:
+        # Every form a password can take in output (escaped, base64, one line of it) is masked by Ansible.
+        module.no_log_values.update(secret_forms(secret))
+
+    def fail(msg, **kw):
+        module.fail_json(msg=scrub(msg, secrets), **kw)
+
+    content, masked, holds, validated = render(module, fail)
+    diff = ([], [])
+    changed = write_dest(module, content, masked, diff, fail)
+    objs = k8s_objects(module.params, content, holds)
     if objs:
-        kube = kube_client(module, "kubernetes")
-        try:
-            for obj in objs:
-                r = apply.ensure(kube, obj, module.check_mode)
-                if r["changed"]:
-                    changed = True
-                    md = obj["metadata"]
-                    diff_after.append("%s %s/%s: %s" % (obj["kind"], md["namespace"], md["name"],
-                                                        "updated" if r["before"] else "created"))
-        except KubernetesError as e:
-            fail("%s%s" % (str(e), " (the file at %s was written)" % p["dest"] if changed and p["dest"] else ""),
-                 changed=changed)
-        finally:
-            kube.close()
+        changed = write_objects(module, objs, changed, diff, fail)
     result = dict(changed=changed, content=masked, holds_credentials=holds, validated=validated)
     if module._diff and changed:
-        result["diff"] = dict(before="\n".join(diff_before) + "\n", after="\n".join(diff_after) + "\n")
+        result["diff"] = dict(before="\n".join(diff[0]) + "\n", after="\n".join(diff[1]) + "\n")
     module.exit_json(**result)
 
 

@@ -64,23 +64,14 @@ objects:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes import apply
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
     RESOURCES,
-    KubernetesError,
     check_namespace,
     check_object_name,
-    kube_client,
-    kube_errors,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 
 
 def masked(obj):
@@ -136,15 +127,7 @@ def definition_problem(i, d):
     return None
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=kubernetes_argument_spec(
-            definitions=dict(type="list", elements="dict", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-        ),
-        supports_check_mode=True,
-    )
-    register_kube_secrets(module)
+def validate(module):
     defs = module.params["definitions"]
     register_secret_data(module, defs)
     problems = [p for p in (definition_problem(i, d) for i, d in enumerate(defs)) if p]
@@ -152,28 +135,42 @@ def main():
         problems.append("definitions is empty: give at least one object")
     if problems:
         module.fail_json(msg="Nothing was written: %s." % "; ".join(problems))
-    kube = kube_client(module)
-    state = module.params["state"]
+    return defs
+
+
+def apply_one(module, d, results):
+    """Apply (or delete) one definition; an error names the object and what was already done."""
+    state, md = module.params["state"], d["metadata"]
+    obj = "%s %s%s" % (d["kind"], md.get("namespace") + "/" if md.get("namespace") else "", md["name"])
+    try:
+        if state == "present":
+            return apply.ensure(module.kube, d, module.check_mode)
+        r = apply.remove(module.kube, d["kind"], md["name"], md.get("namespace"), module.check_mode)
+        r["after"] = None
+        return r
+    except KubernetesError as e:
+        done = [x for x in results if x["changed"]]
+        raise KubernetesError("%s: %s%s" % (obj, e, " (already %s: %s)" % (
+            "applied" if state == "present" else "deleted",
+            ", ".join("%s %s" % (x["kind"], x["name"]) for x in done)) if done and not module.check_mode else ""))
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            definitions=dict(type="list", elements="dict", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        ),
+        kubernetes=True, supports_check_mode=True,
+    )
+    defs, state = validate(module), module.params["state"]
     results, before, after = [], [], []
     out = dict(changed=False, objects=results)
     what = "Applying the definitions" if state == "present" else "Deleting the definitions"
-    with kube_errors(module, kube, what, result=out):
-        order = defs if state == "present" else list(reversed(defs))
-        for d in order:
+    with module.errors(what, backend="kubernetes", result=out):
+        for d in defs if state == "present" else list(reversed(defs)):
+            r = apply_one(module, d, results)
             md = d["metadata"]
-            obj = "%s %s%s" % (d["kind"], md.get("namespace") + "/" if md.get("namespace") else "", md["name"])
-            try:
-                if state == "present":
-                    r = apply.ensure(kube, d, module.check_mode)
-                else:
-                    r = apply.remove(kube, d["kind"], md["name"], md.get("namespace"), module.check_mode)
-                    r["after"] = None
-            except KubernetesError as e:
-                done = [x for x in results if x["changed"]]
-                raise KubernetesError("%s: %s%s" % (obj, e, " (already %s: %s)" % (
-                    "applied" if state == "present" else "deleted",
-                    ", ".join("%s %s" % (x["kind"], x["name"]) for x in done)) if done and not module.check_mode
-                    else ""))
             results.append(dict(kind=d["kind"], name=md["name"], namespace=md.get("namespace"), changed=r["changed"]))
             if r["changed"]:
                 out["changed"] = True

@@ -25,6 +25,7 @@ options:
     default: [version, nodes, namespaces]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.query
   - vsphere_k8s.cloud_provider.kubernetes
 attributes:
   check_mode:
@@ -45,6 +46,12 @@ EXAMPLES = r"""
 - name: Nodes still waiting for the cloud controller
   ansible.builtin.debug:
     msg: "{{ cluster.nodes | selectattr('uninitialized') | map(attribute='name') }}"
+
+- name: The names of the nodes still waiting for the cloud provider (JMESPath)
+  vsphere_k8s.cloud_provider.k8s_cluster_info:
+    gather: [nodes]
+    query: "nodes[?uninitialized].name"
+  register: waiting
 """
 
 RETURN = r"""
@@ -91,42 +98,47 @@ namespaces:
   type: list
   elements: str
   sample: [default, kube-system]
+query_result:
+  description: What the O(query) expression selected from the result.
+  returned: when O(query) is given
+  type: raw
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    kube_client,
-    kube_errors,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query import (
+    compile_query,
+    query_argument_spec,
+    select,
 )
+
+
+def gather(kube, what):
+    """The parts of the cluster asked for, each in one request."""
+    result = {}
+    if "version" in what:
+        result["version"] = kube.request("GET", "version")
+    if "nodes" in what:
+        result["nodes"] = sorted((node_summary(n) for n in kube.list("Node")), key=lambda n: n["name"])
+    if "namespaces" in what:
+        result["namespaces"] = sorted(ns["metadata"]["name"] for ns in kube.list("Namespace"))
+    return result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=kubernetes_argument_spec(
+    module = VsphereK8sModule(
+        argument_spec=dict(
             gather=dict(type="list", elements="str", choices=["version", "nodes", "namespaces"],
                         default=["version", "nodes", "namespaces"]),
+            **query_argument_spec()
         ),
+        kubernetes=True,
         supports_check_mode=True,
     )
-    register_kube_secrets(module)
-    kube = kube_client(module)
-    result = dict(changed=False)
-    with kube_errors(module, kube, "Reading the cluster"):
-        if "version" in module.params["gather"]:
-            result["version"] = kube.request("GET", "version")
-        if "nodes" in module.params["gather"]:
-            result["nodes"] = sorted((node_summary(n) for n in kube.list("Node")), key=lambda n: n["name"])
-        if "namespaces" in module.params["gather"]:
-            result["namespaces"] = sorted(ns["metadata"]["name"] for ns in kube.list("Namespace"))
-    module.exit_json(**result)
+    query = compile_query(module)
+    with module.errors("Reading the cluster", backend="kubernetes"):
+        result = dict(changed=False, **gather(module.kube, module.params["gather"]))
+    module.exit_json(**select(module, query, result))
 
 
 if __name__ == "__main__":

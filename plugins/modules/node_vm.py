@@ -102,24 +102,13 @@ missing:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import (
     ensure_folder,
     path_problem,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import (
     INPUT_KINDS,
     NodeLookup,
     kube_node_summaries,
@@ -129,14 +118,12 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     TaskFailed,
     wait_for_tasks,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_devices, vm_facts
 
 try:
     from pyVmomi import vim
 except ImportError:
     pass
-
-MAX_SCSI_BUSES = 4
 
 
 def state_of(lookup, match):
@@ -144,15 +131,6 @@ def state_of(lookup, match):
     return dict(disk_enable_uuid=vm_facts.disk_enable_uuid(match.props),
                 pvscsi=any(c["type"] == "pvscsi" for c in vm_facts.controllers(devices)),
                 folder=lookup.folder_of(match.moid))
-
-
-def pvscsi_spec(devices):
-    used = {d.busNumber for d in devices if isinstance(d, vim.vm.device.VirtualSCSIController)}
-    free = [b for b in range(MAX_SCSI_BUSES) if b not in used]
-    if not free:
-        return None
-    ctrl = vim.vm.device.ParaVirtualSCSIController(key=-100, busNumber=free[0], sharedBus="noSharing")
-    return vim.vm.device.VirtualDeviceSpec(operation="add", device=ctrl)
 
 
 def plan(lookup, matches, p, target_path):
@@ -167,10 +145,10 @@ def plan(lookup, matches, p, target_path):
             changes.append("disk.EnableUUID set to TRUE")
             spec.extraConfig = [vim.option.OptionValue(key="disk.EnableUUID", value="TRUE")]
         if p["pvscsi"] and not before["pvscsi"]:
-            dev = pvscsi_spec(m.props.get("config.hardware.device") or [])
+            dev = vm_devices.add_pvscsi(m.props.get("config.hardware.device") or [])
             if dev is None:
                 raise VsphereError("VM %s has %d SCSI controllers and none is ParaVirtual: no bus is free for one. "
-                                   "Replace a controller by hand." % (m.props["name"], MAX_SCSI_BUSES))
+                                   "Replace a controller by hand." % (m.props["name"], vm_devices.MAX_SCSI_BUSES))
             after["pvscsi"] = True
             changes.append("ParaVirtual SCSI controller added on bus %d" % dev.device.busNumber)
             spec.deviceChange = [dev]
@@ -206,49 +184,20 @@ def act(client, lookup, items, folder, batch=32):
     return errors
 
 
-def main():
-    spec = vsphere_argument_spec(**lookup_argument_spec())
-    spec.update(
-        disk_enable_uuid=dict(type="bool", default=True),
-        pvscsi=dict(type="bool", default=False),
-        move_to_folder=dict(type="str"),
-        fail_on_missing=dict(type="bool", default=True),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    register_kube_secrets(module, "kubernetes")
+def validate(module):
     p = module.params
-    if p["move_to_folder"] is not None:
-        problem = path_problem(p["move_to_folder"])
+    examples = (("move_to_folder", "Give a VM folder path such as /DC0/vm/kubernetes/nodes, or omit move_to_folder "
+                                   "to leave the VMs where they are."),
+                ("folder", "Give the VM folder to search, such as /DC0/vm/kubernetes, or omit folder."))
+    for option, example in examples:
+        problem = path_problem(p[option]) if p[option] is not None else None
         if problem:
-            module.fail_json(msg="move_to_folder: %s. Give a VM folder path such as /DC0/vm/kubernetes/nodes, or "
-                                 "omit move_to_folder to leave the VMs where they are. Nothing was changed." % problem)
-    if p["folder"] is not None:
-        problem = path_problem(p["folder"])
-        if problem:
-            module.fail_json(msg="folder: %s. Give the VM folder to search, such as /DC0/vm/kubernetes, or omit "
-                                 "folder. Nothing was changed." % problem)
+            module.fail_json(msg="%s: %s. %s Nothing was changed." % (option, problem, example))
     if not p["from_cluster"] and not any(p[k] for k in INPUT_KINDS):
         module.fail_json(msg="No node VMs named: give names, uuids, provider_ids or ips, or from_cluster: true.")
-    nodes = kube_node_summaries(module) if p["from_cluster"] else None
-    client = vsphere_client(module)
-    with vsphere_errors(module, client, "making node VMs ready"):
-        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
-                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"]))
-        matches = lookup.run(p, nodes)
-        if p["fail_on_missing"] and lookup.missing:
-            raise VsphereError("No VM found for: %s. Nothing was changed." % ", ".join(
-                "%s %s" % (m["input"], m["value"]) for m in lookup.missing))
-        folder, created, target = None, [], None
-        if p["move_to_folder"] is not None:
-            folder, created = ensure_folder(lookup.tree, p["move_to_folder"], check_mode=True)
-            target = created[-1] if created else lookup.tree.path(folder._moId)
-        items = plan(lookup, matches, p, target)
-        changed = bool(created) or any(i["changes"] for i in items)
-        errors = {}
-        if changed and not module.check_mode:
-            if created:
-                folder, created = ensure_folder(lookup.tree, p["move_to_folder"])
-            errors = act(client, lookup, items, folder)
+
+
+def report(items, errors, created, lookup, changed, diff):
     nodes_out, reboot = [], []
     for i in items:
         m = i["match"]
@@ -258,11 +207,47 @@ def main():
         nodes_out.append(dict(vm_name=m.props["name"], moid=m.moid, node_name=m.node_name,
                               changed=bool(i["changes"]), changes=i["changes"], before=i["before"],
                               after=i["after"], error=errors.get(m.props["name"])))
-    result = dict(changed=changed, nodes=nodes_out, reboot_required=sorted(reboot), folders_created=created,
-                  missing=lookup.missing)
-    if module._diff:
+    result = dict(changed=changed, nodes=nodes_out,
+                  reboot_required=sorted(reboot), folders_created=created, missing=lookup.missing)
+    if diff:
         result["diff"] = dict(before={n["vm_name"]: n["before"] for n in nodes_out if n["changed"]},
                               after={n["vm_name"]: n["after"] for n in nodes_out if n["changed"]})
+    return result
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            lookup_argument_spec(),
+            disk_enable_uuid=dict(type="bool", default=True),
+            pvscsi=dict(type="bool", default=False),
+            move_to_folder=dict(type="str"),
+            fail_on_missing=dict(type="bool", default=True),
+        ),
+        vsphere=True, kubernetes="kubernetes", supports_check_mode=True,
+    )
+    p = module.params
+    validate(module)
+    nodes = kube_node_summaries(module) if p["from_cluster"] else None
+    with module.errors("making node VMs ready"):
+        client = module.vsphere
+        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
+                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"])).fetch()
+        matches = lookup.run(p, nodes)
+        if p["fail_on_missing"] and lookup.missing:
+            raise VsphereError("No VM found for: %s. Nothing was changed." % ", ".join(
+                "%s %s" % (m["input"], m["value"]) for m in lookup.missing))
+        folder, created, target = None, [], None
+        if p["move_to_folder"] is not None:
+            folder, created = ensure_folder(lookup.tree, p["move_to_folder"], check_mode=True)
+            target = created[-1] if created else lookup.tree.path(folder._moId)
+        items = plan(lookup, matches, p, target)
+        changed, errors = bool(created) or any(i["changes"] for i in items), {}
+        if changed and not module.check_mode:
+            if created:
+                folder, created = ensure_folder(lookup.tree, p["move_to_folder"])
+            errors = act(client, lookup, items, folder)
+    result = report(items, errors, created, lookup, changed, module._diff)
     if errors:
         module.fail_json(msg="Some node VMs could not be made ready: %s" % "; ".join(
             "%s: %s" % kv for kv in sorted(errors.items())), **result)

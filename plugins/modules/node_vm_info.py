@@ -65,6 +65,7 @@ options:
     default: [ipv4]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.query
   - vsphere_k8s.cloud_provider.vsphere
   - vsphere_k8s.cloud_provider.node_lookup
   - vsphere_k8s.cloud_provider.kubernetes.NESTED
@@ -100,6 +101,12 @@ EXAMPLES = r"""
 - name: Nodes whose providerID or zone labels disagree with vSphere
   ansible.builtin.debug:
     msg: "{{ check.nodes | rejectattr('kubernetes.agrees') | map(attribute='node_name') }}"
+
+- name: Only the VM name and provider ID of each node (JMESPath)
+  vsphere_k8s.cloud_provider.node_vm_info:
+    from_cluster: true
+    query: "nodes[].{vm: vm_name, id: provider_id}"
+  register: ids
 """
 
 RETURN = r"""
@@ -163,24 +170,25 @@ missing:
   type: list
   elements: dict
   sample: [{"input": "name", "value": "k8s-worker-9"}]
+query_result:
+  description: What the O(query) expression selected from the result.
+  returned: when O(query) is given
+  type: raw
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query import (
+    compile_query,
+    query_argument_spec,
+    select,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.addresses import (
     AddressError,
     NODES_OPTIONS,
     instance_type,
     select_addresses,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    vsphere_client,
-    vsphere_errors,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import (
     INPUT_KINDS,
     NodeLookup,
     kube_node_summaries,
@@ -191,9 +199,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     provider_id,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
 
 
 def describe(lookup, match, tags, p):
@@ -243,21 +248,7 @@ def agreement(node, entry, p):
                 zone=node["zone"], region=node["region"], agrees=not problems, problems=problems, **checks)
 
 
-def main():
-    spec = vsphere_argument_spec(**lookup_argument_spec())
-    spec.update(
-        zone_category=dict(type="str"),
-        region_category=dict(type="str"),
-        internal_network_subnet_cidr=dict(type="list", elements="str"),
-        external_network_subnet_cidr=dict(type="list", elements="str"),
-        internal_vm_network_name=dict(type="str"),
-        external_vm_network_name=dict(type="str"),
-        exclude_internal_network_subnet_cidr=dict(type="list", elements="str"),
-        exclude_external_network_subnet_cidr=dict(type="list", elements="str"),
-        ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=["ipv4"]),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    register_kube_secrets(module, "kubernetes")
+def validate(module):
     p = module.params
     if not p["from_cluster"] and not any(p[k] for k in INPUT_KINDS):
         module.fail_json(msg="Nothing to look up: give names, uuids, provider_ids or ips, or from_cluster: true.")
@@ -265,25 +256,51 @@ def main():
         select_addresses(None, [], {k: p[k] for k in NODES_OPTIONS})  # validates the CIDRs before any request
     except AddressError as e:
         module.fail_json(msg=str(e))
+
+
+def zone_tags(client, lookup, matches, p):
+    """The tags of every host of the matched VMs and their ancestors (one REST round for all), when asked for."""
+    if not (matches and (p["zone_category"] or p["region_category"])):
+        return {}
+    objs = {}
+    for m in matches:
+        host = m.props.get("runtime.host")
+        for moid in lookup.tree.ancestors(host._moId) if host is not None else []:
+            objs[moid] = lookup.tree.get(moid)["obj"]
+    return client.rest().attached_tags(list(objs.values()))
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            lookup_argument_spec(),
+            zone_category=dict(type="str"),
+            region_category=dict(type="str"),
+            internal_network_subnet_cidr=dict(type="list", elements="str"),
+            external_network_subnet_cidr=dict(type="list", elements="str"),
+            internal_vm_network_name=dict(type="str"),
+            external_vm_network_name=dict(type="str"),
+            exclude_internal_network_subnet_cidr=dict(type="list", elements="str"),
+            exclude_external_network_subnet_cidr=dict(type="list", elements="str"),
+            ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=["ipv4"]),
+            **query_argument_spec()
+        ),
+        vsphere=True, kubernetes="kubernetes", supports_check_mode=True,
+    )
+    p = module.params
+    validate(module)
+    query = compile_query(module)
     nodes = kube_node_summaries(module) if p["from_cluster"] else None
-    client = vsphere_client(module)
-    with vsphere_errors(module, client, "looking up node VMs"):
-        lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
-                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"]))
+    with module.errors("looking up node VMs"):
+        lookup = NodeLookup(module.vsphere, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
+                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"])).fetch()
         matches = lookup.run(p, nodes)
-        tags = {}
-        if matches and (p["zone_category"] or p["region_category"]):
-            objs = {}
-            for m in matches:
-                host = m.props.get("runtime.host")
-                for moid in lookup.tree.ancestors(host._moId) if host is not None else []:
-                    objs[moid] = lookup.tree.get(moid)["obj"]
-            tags = client.rest().attached_tags(list(objs.values()))
+        tags = zone_tags(module.vsphere, lookup, matches, p)
         result = [describe(lookup, m, tags, p) for m in matches]
     if p["fail_on_missing"] and lookup.missing:
         wanted = ", ".join("%s %s" % (m["input"], m["value"]) for m in lookup.missing)
         module.fail_json(msg="No VM found for: %s." % wanted, nodes=result, missing=lookup.missing)
-    module.exit_json(changed=False, nodes=result, missing=lookup.missing)
+    module.exit_json(**select(module, query, dict(changed=False, nodes=result, missing=lookup.missing)))
 
 
 if __name__ == "__main__":

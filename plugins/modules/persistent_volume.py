@@ -148,60 +148,40 @@ registered:
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError, VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes import apply
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.storage import (
+    claim_for,
+    persistent_volume,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubernetesError,
-    kube_client,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.pv_plan import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.persistent_volumes import (
     VOLUME_OPTIONS,
     duplicates,
     validate_volumes,
     wait_bound,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.storage import (
-    claim_for,
-    persistent_volume,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    vsphere_client,
-    vsphere_errors,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pv_backing import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.pv_backing import (
     register_missing_fcds,
     resolve_backings,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human
 
 
 def vsphere_stage(module, volumes):
     """Disk existence and size, and First Class Disks for CSI volumes given by path."""
-    client = vsphere_client(module, "vcenter", "Nothing was written: ")
-    with vsphere_errors(module, client, "checking the volumes' disks (nothing was written to Kubernetes)"):
-        store = resolve_backings(client, [v for v in volumes if v["state"] == "present"], module.params["datacenter"])
-        problems = []
-        for v in volumes:
-            if v["state"] != "present":
-                continue
-            if v["size"] and v["size"] > v["disk_bytes"]:
-                problems.append("%s: capacity %s is larger than the disk (%s)." % (
-                    v["name"], human(v["size"]), human(v["disk_bytes"])))
-        if problems:
-            raise VsphereError("Nothing was written: %s" % " ".join(problems))
-        return register_missing_fcds(client, store, [v for v in volumes if v["state"] == "present"],
-                                     module.check_mode)
+    client = module.vsphere
+    store = resolve_backings(client, [v for v in volumes if v["state"] == "present"], module.params["datacenter"])
+    problems = []
+    for v in volumes:
+        if v["state"] != "present":
+            continue
+        if v["size"] and v["size"] > v["disk_bytes"]:
+            problems.append("%s: capacity %s is larger than the disk (%s)." % (
+                v["name"], human(v["size"]), human(v["disk_bytes"])))
+    if problems:
+        raise VsphereError("Nothing was written: %s" % " ".join(problems))
+    return register_missing_fcds(client, store, [v for v in volumes if v["state"] == "present"], module.check_mode)
 
 
 def desired_objects(v):
@@ -213,78 +193,93 @@ def desired_objects(v):
     return objs, handle, capacity
 
 
-def main():
-    spec = kubernetes_argument_spec(
-        volumes=dict(type="list", elements="dict"),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=120),
-        datacenter=dict(type="str"),
-        vcenter=dict(type="dict", options=vsphere_argument_spec()),
-    )
-    spec.update(VOLUME_OPTIONS)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    p = module.params
-    register_kube_secrets(module)
-    volumes, errors = validate_volumes(p, module.no_log_values)
-    if errors:
-        module.fail_json(msg="Nothing was written: %s" % "; ".join(errors))
-    registered = vsphere_stage(module, volumes) if p["vcenter"] is not None else []
-    kube = kube_client(module)
-    results, diffs, waiting, written = [], [], [], []
+def read_cluster(module, kube, volumes):
+    """(PersistentVolumes by name, claims by (namespace, name)); fails when a disk is used twice or a claim's
+    namespace does not exist (nothing written)."""
+    pvs = {pv["metadata"]["name"]: pv for pv in kube.list("PersistentVolume")}
+    namespaces = {ns["metadata"]["name"] for ns in kube.list("Namespace")}
+    problems = duplicates(volumes, pvs) + ["namespace %s of claim %s does not exist" % (
+        v["claim"]["namespace"], v["claim"]["name"]) for v in volumes if v["state"] == "present"
+        and v.get("claim") and v["claim"]["namespace"] not in namespaces]
+    if problems:
+        module.fail_json(msg="Nothing was written: %s." % "; ".join(problems))
+    pvcs = {}
+    for ns in sorted({v["claim"]["namespace"] for v in volumes if v.get("claim")}):
+        for pvc in kube.list("PersistentVolumeClaim", namespace=ns):
+            pvcs[(ns, pvc["metadata"]["name"])] = pvc
+    return pvs, pvcs
+
+
+def write_volume(module, kube, v, pvs, pvcs, written):
+    """Remove or ensure one volume (and its claim): (result entry, [(before, after)])."""
+    if v["state"] == "absent":
+        r = apply.remove(kube, "PersistentVolume", v["name"], check_mode=module.check_mode) \
+            if v["name"] in pvs else dict(changed=False, before=None)
+        if r["changed"]:
+            written.append(v["name"])
+        return dict(name=v["name"], changed=r["changed"]), [(r["before"], None)] if r["changed"] else []
+    objs, handle, capacity = desired_objects(v)
+    changed, diff = False, []
+    for obj in objs:
+        md = obj["metadata"]
+        current = pvs.get(md["name"]) if obj["kind"] == "PersistentVolume" else pvcs.get((md["namespace"], md["name"]))
+        r = apply.ensure(kube, obj, module.check_mode, current=current)
+        changed = changed or r["changed"]
+        if r["changed"]:
+            diff.append((r["before"], r["after"]))
+            written.append(v["name"])
+    return dict(name=v["name"], volume_handle=handle, capacity=capacity, changed=changed), diff
+
+
+def kubernetes_stage(module, volumes, registered, out):
+    """Write every volume (8 at a time) and wait for them when asked; out receives volumes, diffs and waiting. A
+    Kubernetes failure says what was written before it."""
+    kube, written = module.kube, []
     try:
-        pvs = {pv["metadata"]["name"]: pv for pv in kube.list("PersistentVolume")}
-        namespaces = {ns["metadata"]["name"] for ns in kube.list("Namespace")}
-        problems = duplicates(volumes, pvs) + ["namespace %s of claim %s does not exist" % (
-            v["claim"]["namespace"], v["claim"]["name"]) for v in volumes if v["state"] == "present"
-            and v.get("claim") and v["claim"]["namespace"] not in namespaces]
-        if problems:
-            module.fail_json(msg="Nothing was written: %s." % "; ".join(problems))
-        pvcs = {}
-        for ns in sorted({v["claim"]["namespace"] for v in volumes if v.get("claim")}):
-            for pvc in kube.list("PersistentVolumeClaim", namespace=ns):
-                pvcs[(ns, pvc["metadata"]["name"])] = pvc
-
-        def one(v):
-            if v["state"] == "absent":
-                r = apply.remove(kube, "PersistentVolume", v["name"], check_mode=module.check_mode) \
-                    if v["name"] in pvs else dict(changed=False, before=None)
-                if r["changed"]:
-                    written.append(v["name"])
-                return dict(name=v["name"], changed=r["changed"]), [(r["before"], None)] if r["changed"] else []
-            objs, handle, capacity = desired_objects(v)
-            changed, diff = False, []
-            for obj in objs:
-                md = obj["metadata"]
-                current = pvs.get(md["name"]) if obj["kind"] == "PersistentVolume" else pvcs.get(
-                    (md["namespace"], md["name"]))
-                r = apply.ensure(kube, obj, module.check_mode, current=current)
-                changed = changed or r["changed"]
-                if r["changed"]:
-                    diff.append((r["before"], r["after"]))
-                    written.append(v["name"])
-            return dict(name=v["name"], volume_handle=handle, capacity=capacity, changed=changed), diff
-
+        pvs, pvcs = read_cluster(module, kube, volumes)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            for res, diff in pool.map(one, volumes):
-                results.append(res)
-                diffs.extend(diff)
-        if p["wait"] and not module.check_mode:
-            waiting = wait_bound(kube, volumes, results, p["wait_timeout"])
+            for res, diff in pool.map(lambda v: write_volume(module, kube, v, pvs, pvcs, written), volumes):
+                out["volumes"].append(res)
+                out["diffs"].extend(diff)
+        if module.params["wait"] and not module.check_mode:
+            out["waiting"] = wait_bound(kube, volumes, out["volumes"], module.params["wait_timeout"])
     except KubernetesError as e:
         done = sorted(set(written)) if not module.check_mode else []
         module.fail_json(msg=str(e) + (" Written before the failure, and kept: %s (a write in flight may have landed too)."
                                        % ", ".join(done) if done else ""),
-                         volumes=results, changed=bool(done) or bool(registered and not module.check_mode))
-    finally:
-        kube.close()
+                         volumes=out["volumes"], changed=bool(done) or bool(registered and not module.check_mode))
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            volumes=dict(type="list", elements="dict"),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=120),
+            datacenter=dict(type="str"),
+            **VOLUME_OPTIONS
+        ),
+        kubernetes=True, vsphere="vcenter", vsphere_prefix="Nothing was written: ", supports_check_mode=True,
+    )
+    p = module.params
+    volumes, errors = validate_volumes(p, module.no_log_values)
+    if errors:
+        module.fail_json(msg="Nothing was written: %s" % "; ".join(errors))
+    registered = []
+    if p["vcenter"] is not None:
+        with module.errors("checking the volumes' disks (nothing was written to Kubernetes)"):
+            registered = vsphere_stage(module, volumes)
+    staged = dict(volumes=[], diffs=[], waiting=[])
+    kubernetes_stage(module, volumes, registered, staged)
+    results, diffs = staged["volumes"], staged["diffs"]
     out = dict(changed=any(r["changed"] for r in results) or bool(registered and not module.check_mode),
                volumes=results, registered=registered)
     if module._diff:
         out["diff"] = dict(before=[b for b, _a in diffs if b], after=[a for _b, a in diffs if a])
-    if waiting:
+    if staged["waiting"]:
         module.fail_json(msg="Not ready within %ss: %s" % (p["wait_timeout"], ", ".join(
             "%s (volume %s, claim %s)" % (r["name"], r.get("phase"), r.get("claim_phase"))
-            for r in results if r["name"] in waiting)), **out)
+            for r in results if r["name"] in staged["waiting"])), **out)
     module.exit_json(**out)
 
 

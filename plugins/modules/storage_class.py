@@ -150,19 +150,8 @@ recreated:
   type: bool
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DISK_FORMATS, VSAN
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes import apply
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    kube_client,
-    kube_errors,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.storage import (
     DEFAULT_ANNOTATION,
     StorageSpecError,
@@ -171,10 +160,8 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     storage_class,
     storage_class_parameters,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.storage_checks import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.storage_classes import (
     check_against_vsphere,
 )
 
@@ -189,11 +176,47 @@ def switch_default(kube, name, classes, check_mode):
     return others
 
 
+def validate(module, p):
+    """The name and parameters (pure checks); returns the StorageClass parameters."""
+    try:
+        check_name(p["name"], "StorageClass name")
+        params = storage_class_parameters(p) if p["state"] == "present" else {}
+    except StorageSpecError as e:
+        module.fail_json(msg="Nothing was written: %s" % e)
+    if p["provisioner"] == "csi" and p["datastore"] and not (p["state"] == "present" and p["vcenter"] is not None):
+        module.fail_json(msg="A CSI StorageClass takes a datastore URL: give datastore_url, or vcenter to look up "
+                             "the URL of datastore %s." % p["datastore"])
+    return params
+
+
+def ensure_present(module, kube, p, params, classes, result):
+    """Create, update or (recreate: true) replace the class, then make it the only default when asked."""
+    current = next((c for c in classes if c["metadata"]["name"] == p["name"]), None)
+    desired = storage_class(p, params)
+    immutable = immutable_changes(current, desired) if current else []
+    if immutable and not p["recreate"]:
+        module.fail_json(msg="Nothing was written: StorageClass %s exists with other immutable fields (%s). "
+                             "Kubernetes cannot change them: set recreate: true to replace the class (its "
+                             "PersistentVolumes keep working)." % (p["name"], "; ".join(immutable)), **result)
+    if immutable:
+        try:
+            r = apply.replace(kube, current, desired, module.check_mode)
+        except apply.ReplaceError as e:
+            result["changed"] = True
+            module.fail_json(msg="Replacing StorageClass %s: %s" % (p["name"], e), restored=e.restored, **result)
+        result.update(recreated=True)
+    else:
+        r = apply.ensure(kube, desired, module.check_mode, current=current)
+    result.update(changed=r["changed"] or result["recreated"], storage_class=r["after"],
+                  diff=dict(before=r["before"] or {}, after=r["after"] or {}))
+    if p["default"]:
+        result["defaults_removed"] = switch_default(kube, p["name"], classes, module.check_mode)
+        result["changed"] = result["changed"] or bool(result["defaults_removed"])
+
+
 def main():
-    vsan = {k: dict(type="int") for k in ("host_failures_to_tolerate", "force_provisioning", "cache_reservation",
-                                          "disk_stripes", "object_space_reservation", "iops_limit")}
-    module = AnsibleModule(
-        argument_spec=kubernetes_argument_spec(
+    module = VsphereK8sModule(
+        argument_spec=dict(
             name=dict(type="str", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             provisioner=dict(type="str", choices=["csi", "in_tree"], default="csi"),
@@ -201,8 +224,8 @@ def main():
             datastore=dict(type="str"),
             datastore_url=dict(type="str"),
             fstype=dict(type="str"),
-            disk_format=dict(type="str", choices=["thin", "zeroedthick", "eagerzeroedthick"]),
-            vsan=dict(type="dict", options=vsan),
+            disk_format=dict(type="str", choices=list(DISK_FORMATS)),
+            vsan=dict(type="dict", options={k: dict(type="int") for k in VSAN}),
             reclaim_policy=dict(type="str", choices=["Delete", "Retain"], default="Delete"),
             volume_binding_mode=dict(type="str", choices=["Immediate", "WaitForFirstConsumer"], default="Immediate"),
             allow_volume_expansion=dict(type="bool"),
@@ -210,52 +233,22 @@ def main():
                                                               regions=dict(type="list", elements="str"))),
             default=dict(type="bool"),
             recreate=dict(type="bool", default=False),
-            vcenter=dict(type="dict", options=vsphere_argument_spec()),
         ),
-        supports_check_mode=True,
+        kubernetes=True, vsphere="vcenter", vsphere_prefix="Nothing was written: ", supports_check_mode=True,
     )
-    register_kube_secrets(module)
     p = dict(module.params)
-    try:
-        check_name(p["name"], "StorageClass name")
-        params = storage_class_parameters(p) if p["state"] == "present" else {}
-    except StorageSpecError as e:
-        module.fail_json(msg="Nothing was written: %s" % e)
+    params = validate(module, p)
     if p["state"] == "present" and p["vcenter"] is not None:
-        params = check_against_vsphere(module, p, params)
-    elif p["provisioner"] == "csi" and p["datastore"]:
-        module.fail_json(msg="A CSI StorageClass takes a datastore URL: give datastore_url, or vcenter to look up "
-                             "the URL of datastore %s." % p["datastore"])
-    kube = kube_client(module)
+        with module.errors("checking the StorageClass against vCenter (nothing was written)"):
+            params = check_against_vsphere(module.vsphere, p, params)
     result = dict(changed=False, defaults_removed=[], recreated=False)
-    with kube_errors(module, kube, "StorageClass %s" % p["name"], result=result):
-        classes = kube.list("StorageClass")
-        current = next((c for c in classes if c["metadata"]["name"] == p["name"]), None)
+    with module.errors("StorageClass %s" % p["name"], backend="kubernetes", result=result):
+        classes = module.kube.list("StorageClass")
         if p["state"] == "absent":
-            r = apply.remove(kube, "StorageClass", p["name"], check_mode=module.check_mode)
+            r = apply.remove(module.kube, "StorageClass", p["name"], check_mode=module.check_mode)
             result.update(changed=r["changed"], storage_class=None, diff=dict(before=r["before"] or {}, after={}))
         else:
-            desired = storage_class(p, params)
-            immutable = immutable_changes(current, desired) if current else []
-            if immutable and not p["recreate"]:
-                module.fail_json(msg="Nothing was written: StorageClass %s exists with other immutable fields (%s). "
-                                     "Kubernetes cannot change them: set recreate: true to replace the class (its "
-                                     "PersistentVolumes keep working)." % (p["name"], "; ".join(immutable)), **result)
-            if immutable:
-                try:
-                    r = apply.replace(kube, current, desired, module.check_mode)
-                except apply.ReplaceError as e:
-                    result["changed"] = True
-                    module.fail_json(msg="Replacing StorageClass %s: %s" % (p["name"], e), restored=e.restored,
-                                     **result)
-                result.update(recreated=True)
-            else:
-                r = apply.ensure(kube, desired, module.check_mode, current=current)
-            result.update(changed=r["changed"] or result["recreated"], storage_class=r["after"],
-                          diff=dict(before=r["before"] or {}, after=r["after"] or {}))
-            if p["default"]:
-                result["defaults_removed"] = switch_default(kube, p["name"], classes, module.check_mode)
-                result["changed"] = result["changed"] or bool(result["defaults_removed"])
+            ensure_present(module, module.kube, p, params, classes, result)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

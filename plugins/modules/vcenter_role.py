@@ -125,22 +125,12 @@ privileges:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError, fault_message
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    fault_message,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import path_problem
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import (
     InventoryTree,
-    split_path,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
@@ -216,29 +206,15 @@ class Writer:
 def entity(client, tree, path):
     if path.strip() in ("", "/"):
         return client.content.rootFolder
-    segs = split_path(path)
-    for moid, node in tree.nodes.items():
-        if tree.segments(moid) == segs:
-            return node["obj"]
+    obj = tree.at_path(path)
+    if obj is not None:
+        return obj
     raise VsphereError("No inventory object at %s (give its full path, such as /DC0/datastore/LocalDS_0). "
                        "Nothing was changed." % path)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=vsphere_argument_spec(
-            name=dict(type="str", required=True),
-            privileges=dict(type="list", elements="str", default=[]),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            # Items are checked by validate_items (the task's principal, group and propagate are their defaults).
-            permissions=dict(type="list", elements="dict", default=[]),
-            principal=dict(type="str"),
-            entities=dict(type="list", elements="str", default=[]),
-            propagate=dict(type="bool", default=True),
-            group=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+def validate(module):
+    """The role name, privileges and permissions (before any request); returns the permission items."""
     p = module.params
     # Not required_by: entities defaults to [], which required_by counts as given (every task without principal,
     # the documented permissions form included, was refused).
@@ -257,81 +233,110 @@ def main():
     permissions, errors = permission_items(p, module.no_log_values)
     if errors:
         module.fail_json(msg="Invalid permissions, nothing was changed: %s" % "; ".join(errors))
-    client = vsphere_client(module)
-    result = dict(changed=False)
-    write = Writer(module)
-    with vsphere_errors(module, client, "managing role %s" % p["name"]), write:
-        am = client.content.authorizationManager
-        props = dict(collect_objects(client, [am], ["roleList", "privilegeList"])[0][1])
-        # Every privilege vCenter defines; the Admin role holds them all (and is the only list some
-        # simulators fill in).
-        known = {priv.privId for priv in props.get("privilegeList") or []} | {
-            x for r in props.get("roleList") or [] if r.name == "Admin" for x in r.privilege or []}
-        unknown = sorted(set(p["privileges"]) - known)
-        if unknown:
-            raise VsphereError("Unknown privileges: %s. Nothing was changed." % ", ".join(unknown))
-        role = next((r for r in props.get("roleList") or [] if r.name == p["name"]), None)
-        system = role is not None and is_system_role(role)
-        have = set(role.privilege or []) if role else set()
-        want = set(p["privileges"]) | SYSTEM
+    return permissions
+
+
+def read_role(client, p):
+    """(role or None, privileges it has, privileges wanted): raises on unknown privileges."""
+    props = dict(collect_objects(client, [client.content.authorizationManager], ["roleList", "privilegeList"])[0][1])
+    # Every privilege vCenter defines; the Admin role holds them all (and is the only list some simulators fill in).
+    known = {priv.privId for priv in props.get("privilegeList") or []} | {
+        x for r in props.get("roleList") or [] if r.name == "Admin" for x in r.privilege or []}
+    unknown = sorted(set(p["privileges"]) - known)
+    if unknown:
+        raise VsphereError("Unknown privileges: %s. Nothing was changed." % ", ".join(unknown))
+    role = next((r for r in props.get("roleList") or [] if r.name == p["name"]), None)
+    return role, set(role.privilege or []) if role else set(), set(p["privileges"]) | SYSTEM
+
+
+def remove_role(module, am, role, write):
+    """state: absent (a system role is never removed); exits the module."""
+    p = module.params
+    if role is not None and is_system_role(role):
+        raise VsphereError("Role %s is a vCenter system role (id %s): it is never removed. Nothing was "
+                           "changed." % (role.name, role.roleId))
+    if role is not None and not module.check_mode:
+        write("removing role %s" % p["name"], am.RemoveAuthorizationRole, roleId=role.roleId, failIfUsed=False)
+    module.exit_json(privileges=[], changed=role is not None)
+
+
+def ensure_role(module, client, role, have, want, write, diff):
+    """Create the role or set its privileges; returns its id (-1 for a role only planned, in check mode)."""
+    p, am = module.params, client.content.authorizationManager
+    if role is not None and have == want:
+        return role.roleId
+    diff[0].append("role %s: %s" % (p["name"], ", ".join(sorted(have)) if role else "absent"))
+    diff[1].append("role %s: %s" % (p["name"], ", ".join(sorted(want))))
+    if module.check_mode:
+        return role.roleId if role else -1
+    if role is not None:
+        write("updating the privileges of role %s" % p["name"], am.UpdateAuthorizationRole,
+              roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
+        return role.roleId
+    write("creating role %s" % p["name"], am.AddAuthorizationRole, name=p["name"], privIds=sorted(p["privileges"]))
+    # The id from the role list, not from the call's answer (a simulator answers 0).
+    roles = dict(collect_objects(client, [am], ["roleList"])[0][1]).get("roleList") or []
+    return next(r.roleId for r in roles if r.name == p["name"])
+
+
+def grant(module, am, targets, role_id, write, diff):
+    """Set each permission that differs (keeping the other principals' ones); returns whether any did."""
+    p, changed = module.params, False
+    for obj, x in targets:
+        current = am.RetrieveEntityPermissions(entity=obj, inherited=False) or []
+        mine = [c for c in current if c.principal == x["principal"]]
+        if mine and mine[0].roleId == role_id and bool(mine[0].propagate) == x["propagate"] and \
+                bool(mine[0].group) == x["group"]:
+            continue
+        changed = True
+        scope = "propagating" if x["propagate"] else "this object only"
+        diff[0].append("%s on %s: %s" % (x["principal"], x["entity"], "role %s" % mine[0].roleId if mine else "none"))
+        diff[1].append("%s on %s: role %s (%s)" % (x["principal"], x["entity"], p["name"], scope))
+        if not module.check_mode:
+            keep = [c for c in current if c.principal != x["principal"]]
+            keep.append(vim.AuthorizationManager.Permission(
+                principal=x["principal"], group=x["group"], roleId=role_id, propagate=x["propagate"]))
+            write("granting role %s to %s on %s" % (p["name"], x["principal"], x["entity"]),
+                  am.SetEntityPermissions, entity=obj, permission=keep)
+    return changed
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            privileges=dict(type="list", elements="str", default=[]),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            # Items are checked by validate_items (the task's principal, group and propagate are their defaults).
+            permissions=dict(type="list", elements="dict", default=[]),
+            principal=dict(type="str"),
+            entities=dict(type="list", elements="str", default=[]),
+            propagate=dict(type="bool", default=True),
+            group=dict(type="bool", default=False),
+        ),
+        vsphere=True, supports_check_mode=True,
+    )
+    p = module.params
+    permissions = validate(module)
+    write, diff = Writer(module), ([], [])
+    with module.errors("managing role %s" % p["name"]), write:
+        client = module.vsphere
+        role, have, want = read_role(client, p)
         if p["state"] == "absent":
-            if system:
-                raise VsphereError("Role %s is a vCenter system role (id %s): it is never removed. Nothing was "
-                                   "changed." % (role.name, role.roleId))
-            if role is not None:
-                result["changed"] = True
-                if not module.check_mode:
-                    write("removing role %s" % p["name"], am.RemoveAuthorizationRole, roleId=role.roleId,
-                          failIfUsed=False)
-            module.exit_json(privileges=[], **result)
-        if system:
+            remove_role(module, client.content.authorizationManager, role, write)
+        if role is not None and is_system_role(role):
             if p["privileges"] and have != want:
                 raise VsphereError("Role %s is a vCenter system role (id %s): its privileges are never changed. "
                                    "Leave privileges empty to grant it as it is, or give another role name. "
                                    "Nothing was changed." % (role.name, role.roleId))
             want = have
-        tree = InventoryTree(client) if permissions else None
+        tree = InventoryTree(client).fetch() if permissions else None
         targets = [(entity(client, tree, x["entity"]), x) for x in permissions]
-        diff_before, diff_after = [], []
-        if role is None or have != want:
-            result["changed"] = True
-            diff_before.append("role %s: %s" % (p["name"], ", ".join(sorted(have)) if role else "absent"))
-            diff_after.append("role %s: %s" % (p["name"], ", ".join(sorted(want))))
-            if not module.check_mode:
-                if role is None:
-                    write("creating role %s" % p["name"], am.AddAuthorizationRole, name=p["name"],
-                          privIds=sorted(p["privileges"]))
-                    # The id from the role list, not from the call's answer (a simulator answers 0).
-                    roles = dict(collect_objects(client, [am], ["roleList"])[0][1]).get("roleList") or []
-                    role_id = next(r.roleId for r in roles if r.name == p["name"])
-                else:
-                    write("updating the privileges of role %s" % p["name"], am.UpdateAuthorizationRole,
-                          roleId=role.roleId, newName=p["name"], privIds=sorted(p["privileges"]))
-                    role_id = role.roleId
-            else:
-                role_id = role.roleId if role else -1
-        else:
-            role_id = role.roleId
-        for obj, x in targets:
-            current = am.RetrieveEntityPermissions(entity=obj, inherited=False) or []
-            mine = [c for c in current if c.principal == x["principal"]]
-            ok = mine and mine[0].roleId == role_id and bool(mine[0].propagate) == x["propagate"] and \
-                bool(mine[0].group) == x["group"]
-            if ok:
-                continue
-            result["changed"] = True
-            was = "role %s" % mine[0].roleId if mine else "none"
-            scope = "propagating" if x["propagate"] else "this object only"
-            diff_before.append("%s on %s: %s" % (x["principal"], x["entity"], was))
-            diff_after.append("%s on %s: role %s (%s)" % (x["principal"], x["entity"], p["name"], scope))
-            if not module.check_mode:
-                keep = [c for c in current if c.principal != x["principal"]]
-                keep.append(vim.AuthorizationManager.Permission(
-                    principal=x["principal"], group=x["group"], roleId=role_id, propagate=x["propagate"]))
-                write("granting role %s to %s on %s" % (p["name"], x["principal"], x["entity"]),
-                      am.SetEntityPermissions, entity=obj, permission=keep)
+        role_id = ensure_role(module, client, role, have, want, write, diff)
+        granted = grant(module, client.content.authorizationManager, targets, role_id, write, diff)
+    result = dict(changed=bool(diff[0]) or granted)
     if module._diff and result["changed"]:
-        result["diff"] = dict(before="\n".join(diff_before) + "\n", after="\n".join(diff_after) + "\n")
+        result["diff"] = dict(before="\n".join(diff[0]) + "\n", after="\n".join(diff[1]) + "\n")
     module.exit_json(role_id=role_id, privileges=sorted(want), **result)
 
 

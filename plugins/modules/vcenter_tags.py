@@ -55,7 +55,9 @@ attributes:
   check_mode:
     support: full
   diff_mode:
-    support: full
+    support: partial
+    details:
+      - The diff lists the categories and tags created and the attachments made; it shows no before state.
   platform:
     platforms: all
 """
@@ -79,17 +81,9 @@ changes:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import path_problem
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import (
     InventoryTree,
@@ -167,69 +161,82 @@ class Writer:
         return False
 
 
+def resolve_targets(tree, tags):
+    """{normalized path: object} of every attach_to path; raises naming every path that is not in the inventory."""
+    targets, missing = {}, []
+    for t in tags:
+        for path in t["attach_to"]:
+            obj = tree.at_path(path)
+            if obj is None:
+                missing.append(path)
+            else:
+                targets[_key(path)] = obj
+    if missing:
+        raise VsphereError("No inventory object at %s (give full paths, such as /DC0/host/DC0_C0). Nothing was "
+                           "changed." % ", ".join(sorted(set(missing))))
+    return targets
+
+
+def ensure_categories(module, rest, categories, tags, write, changes):
+    """{name: category} with the categories asked for created (an id of None: would be, in check mode)."""
+    cats = rest.categories()
+    unknown = sorted({t["category"] for t in tags} - set(cats) - {c["name"] for c in categories})
+    if unknown:
+        raise VsphereError("Tag categories %s do not exist and are not in categories. Nothing was changed."
+                           % ", ".join(unknown))
+    for c in categories:
+        if c["name"] not in cats:
+            changes.append("category %s created" % c["name"])
+            cats[c["name"]] = {"id": None if module.check_mode else write(
+                "category %s created" % c["name"], rest.create_category, c["name"], c["cardinality"],
+                c["associable_types"]), "name": c["name"]}
+    return cats
+
+
+def ensure_tags(module, rest, tags, cats, targets, write, changes):
+    """Create the tags that are missing and attach each to its objects (one read of the attachments)."""
+    attached = rest.attached_tag_ids(list(targets.values()))
+    tags_of = {}
+    for t in tags:
+        cat = cats[t["category"]]
+        if cat["id"] not in tags_of:
+            tags_of[cat["id"]] = rest.tags_in(cat["id"]) if cat["id"] else {}
+        tag = tags_of[cat["id"]].get(t["name"])
+        tag_id = tag["id"] if tag else None
+        if tag is None:
+            changes.append("tag %s/%s created" % (t["category"], t["name"]))
+            if not module.check_mode:
+                tag_id = write("tag %s/%s created" % (t["category"], t["name"]), rest.create_tag, t["name"],
+                               cat["id"])
+                tags_of[cat["id"]][t["name"]] = {"id": tag_id, "name": t["name"]}
+        for path in t["attach_to"]:
+            obj = targets[_key(path)]
+            if tag_id is None or tag_id not in attached.get(obj._moId, set()):
+                changes.append("tag %s/%s attached to %s" % (t["category"], t["name"], path))
+                if not module.check_mode:
+                    write("tag %s/%s attached to %s" % (t["category"], t["name"], path), rest.attach, tag_id, obj)
+                    attached.setdefault(obj._moId, set()).add(tag_id)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=vsphere_argument_spec(
+    module = VsphereK8sModule(
+        argument_spec=dict(
             # Items are checked by validate_items with CATEGORY and TAG (see check_items).
             categories=dict(type="list", elements="dict", default=[]),
             tags=dict(type="list", elements="dict", default=[]),
         ),
-        supports_check_mode=True,
+        vsphere=True, supports_check_mode=True,
     )
     changes = []
     write = Writer(module)
     categories, tags, errors = check_items(module.params)
     if errors:
         module.fail_json(msg="Invalid categories or tags, nothing was changed: %s" % "; ".join(errors))
-    client = vsphere_client(module)
-    with vsphere_errors(module, client, "managing tags"), write:
-        tree = InventoryTree(client)
-        by_path = {"/" + "/".join(tree.segments(m)): n["obj"] for m, n in tree.nodes.items()}
-        targets = {}
-        missing = []
-        for t in tags:
-            for path in t["attach_to"]:
-                if _key(path) not in by_path:
-                    missing.append(path)
-                else:
-                    targets[_key(path)] = by_path[_key(path)]
-        if missing:
-            raise VsphereError("No inventory object at %s (give full paths, such as /DC0/host/DC0_C0). Nothing was "
-                               "changed." % ", ".join(sorted(set(missing))))
-        rest = client.rest()
-        cats = rest.categories()
-        unknown = sorted({t["category"] for t in tags} - set(cats) - {c["name"] for c in categories})
-        if unknown:
-            raise VsphereError("Tag categories %s do not exist and are not in categories. Nothing was changed."
-                               % ", ".join(unknown))
-        for c in categories:
-            if c["name"] not in cats:
-                changes.append("category %s created" % c["name"])
-                cats[c["name"]] = {"id": None if module.check_mode else write(
-                    "category %s created" % c["name"], rest.create_category, c["name"], c["cardinality"],
-                    c["associable_types"]), "name": c["name"]}
-        attached = rest.attached_tag_ids(list(targets.values()))
-        tags_of = {}
-        for t in tags:
-            cat = cats[t["category"]]
-            if cat["id"] not in tags_of:
-                tags_of[cat["id"]] = rest.tags_in(cat["id"]) if cat["id"] else {}
-            tag = tags_of[cat["id"]].get(t["name"])
-            tag_id = tag["id"] if tag else None
-            if tag is None:
-                changes.append("tag %s/%s created" % (t["category"], t["name"]))
-                if not module.check_mode:
-                    tag_id = write("tag %s/%s created" % (t["category"], t["name"]), rest.create_tag, t["name"],
-                                   cat["id"])
-                    tags_of[cat["id"]][t["name"]] = {"id": tag_id, "name": t["name"]}
-            for path in t["attach_to"]:
-                obj = targets[_key(path)]
-                if tag_id is None or tag_id not in attached.get(obj._moId, set()):
-                    changes.append("tag %s/%s attached to %s" % (t["category"], t["name"], path))
-                    if not module.check_mode:
-                        write("tag %s/%s attached to %s" % (t["category"], t["name"], path), rest.attach,
-                              tag_id, obj)
-                        attached.setdefault(obj._moId, set()).add(tag_id)
+    with module.errors("managing tags"), write:
+        targets = resolve_targets(InventoryTree(module.vsphere).fetch(), tags)
+        rest = module.vsphere.rest()
+        cats = ensure_categories(module, rest, categories, tags, write, changes)
+        ensure_tags(module, rest, tags, cats, targets, write, changes)
     result = dict(changed=bool(changes), changes=changes)
     if module._diff and changes:
         result["diff"] = dict(before="", after="\n".join(changes) + "\n")

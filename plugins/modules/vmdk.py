@@ -166,25 +166,18 @@ disks:
     changed: {description: "Whether the disk was (or in check mode would be) changed.", type: bool}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._items import item_label, validate_items
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    describe_failure,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import describe_failure
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import (
     DiskSpecError,
     parse_disk,
     parse_size,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import (
     DISK_OPTIONS,
+    DiskItem,
     MAX_CONCURRENCY,
     apply_changes,
     disk_argument_spec,
@@ -192,12 +185,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     gather,
     kube_references,
     plan_disk,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
 )
 
 
@@ -223,12 +210,12 @@ def items_from(module):
             errors.append("%s: storage_policy needs first_class: true (a plain VMDK takes its policy when it is "
                           "attached to a VM)." % disk)
             continue
-        items.append(dict(d, disk=disk, size=size, where=where))
+        items.append(DiskItem.from_options(d, disk, size, where))
     seen = {}
     for it in items:
-        if str(it["disk"]) in seen:
-            errors.append("%s is given twice." % it["disk"])
-        seen[str(it["disk"])] = True
+        if str(it.disk) in seen:
+            errors.append("%s is given twice." % it.disk)
+        seen[str(it.disk)] = True
     if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
         errors.append("concurrency must be between 1 and %d, got %s." % (MAX_CONCURRENCY, params["concurrency"]))
     return items, errors
@@ -238,63 +225,76 @@ def same_disk_twice(items):
     """One disk written in two notations ([ds], [DatastoreCluster/ds], [/DC/datastore/ds]) is one disk."""
     seen, errors = {}, []
     for it in items:
-        key = (it["ds"].moid, it["disk"].path)
+        key = (it.ds.moid, it.disk.path)
         if key in seen:
-            errors.append("%s and %s are the same disk: give it once." % (seen[key], it["disk"]))
+            errors.append("%s and %s are the same disk: give it once." % (seen[key], it.disk))
         else:
-            seen[key] = it["disk"]
+            seen[key] = it.disk
     return errors
 
 
+def plan(module, client, items):
+    """Read what exists and decide per disk (plan_disk is pure); raises VsphereError when any disk cannot be done
+    as asked (nothing changed). Returns the DiskStore."""
+    store = gather(client, module.params["datacenter"], items)
+    errors = same_disk_twice(items)
+    if errors:
+        raise VsphereError("Invalid disks, nothing was changed: %s" % " ".join(errors))
+    deleting = [it for it in items if it.state == "absent" and it.exists]
+    refs = kube_references(module) if deleting and module.params["check_references"] else None
+    for it in items:
+        plan_disk(it, store, refs)
+    problems = [it.error for it in items if it.error]
+    if problems:
+        raise VsphereError("Nothing was changed: %s" % " ".join(problems))
+    return store
+
+
+def act(module, client, store, items):
+    """Apply every change; {disk: error} of the disks that failed. A failure that stops the run says what was done."""
+    try:
+        return apply_changes(client, store, items, module.params["concurrency"])
+    except Exception as e:  # pylint: disable=broad-except
+        # Whatever broke (vCenter went away, a refused call), some disks may already have changed.
+        for it in items:
+            if it.done:
+                finish_result(it)
+        failure = describe_failure(e, "changing disks", client)
+        module.fail_json(msg=failure[0] if failure else "Changing disks on vCenter %s failed: %s: %s. Some "
+                         "disks may have been changed: run the task again, it reads what exists and "
+                         "finishes the rest." % (module.params["hostname"], type(e).__name__, e),
+                         changed=True, disks=[it.result for it in items])
+
+
+def report(items, diff):
+    out = dict(changed=any(it.result["changed"] for it in items), disks=[it.result for it in items])
+    if diff:
+        done = [it for it in items if it.result["changed"]]
+        out["diff"] = dict(before="".join("%s: %s\n" % (it.disk, it.before) for it in done),
+                           after="".join("%s: %s\n" % (it.disk, it.after) for it in done))
+    return out
+
+
 def main():
-    spec = vsphere_argument_spec(**disk_argument_spec())
-    spec.update(
-        disks=dict(type="list", elements="dict"),
-        datacenter=dict(type="str"),
-        concurrency=dict(type="int", default=8),
-        check_references=dict(type="bool", default=True),
-        kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            disk_argument_spec(),
+            disks=dict(type="list", elements="dict"),
+            datacenter=dict(type="str"),
+            concurrency=dict(type="int", default=8),
+            check_references=dict(type="bool", default=True),
+        ),
+        vsphere=True, kubernetes="kubernetes", supports_check_mode=True,
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    register_kube_secrets(module, "kubernetes")
     items, errors = items_from(module)
     if errors:
         module.fail_json(msg="Invalid disks, nothing was changed: %s" % "; ".join(errors))
-    client = vsphere_client(module)
-    with vsphere_errors(module, client, "managing disks"):
-        store = gather(client, module.params["datacenter"], items)
-        errors = same_disk_twice(items)
-        if errors:
-            raise VsphereError("Invalid disks, nothing was changed: %s" % " ".join(errors))
-        deleting = [it for it in items if it["state"] == "absent" and it["exists"]]
-        refs = kube_references(module) if deleting and module.params["check_references"] else None
-        for it in items:
-            plan_disk(it, store, refs)
-        problems = [it["error"] for it in items if it.get("error")]
-        if problems:
-            raise VsphereError("Nothing was changed: %s" % " ".join(problems))
-        changed = any(it["action"] != "none" for it in items)
-        failures = {}
-        if changed and not module.check_mode:
-            try:
-                failures = apply_changes(client, store, items, module.params["concurrency"])
-            except Exception as e:  # pylint: disable=broad-except
-                # Whatever broke (vCenter went away, a refused call), some disks may already have changed.
-                for it in items:
-                    if it.get("done"):
-                        finish_result(it)
-                failure = describe_failure(e, "changing disks", client)
-                module.fail_json(msg=failure[0] if failure else "Changing disks on vCenter %s failed: %s: %s. Some "
-                                 "disks may have been changed: run the task again, it reads what exists and "
-                                 "finishes the rest." % (module.params["hostname"], type(e).__name__, e),
-                                 changed=True, disks=[it["result"] for it in items])
-        changed = any(it["result"]["changed"] for it in items)
-    results = [it["result"] for it in items]
-    out = dict(changed=changed, disks=results)
-    if module._diff:
-        done = [it for it in items if it["result"]["changed"]]
-        out["diff"] = dict(before="".join("%s: %s\n" % (it["disk"], it["before"]) for it in done),
-                           after="".join("%s: %s\n" % (it["disk"], it["after"]) for it in done))
+    failures = {}
+    with module.errors("managing disks"):
+        store = plan(module, module.vsphere, items)
+        if any(it.action != "none" for it in items) and not module.check_mode:
+            failures = act(module, module.vsphere, store, items)
+    out = report(items, module._diff)
     if failures:
         module.fail_json(msg="Some disks failed: %s" % "; ".join("%s: %s" % kv for kv in sorted(failures.items())),
                          **out)

@@ -96,23 +96,16 @@ unit: {description: "The unit number on that controller.", returned: when attach
 detached_from: {description: "VMs the disk was taken from (force).", returned: always, type: list, elements: str}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import (
     DiskSpecError,
     parse_disk,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import find_node
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import find_node
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import wait_for_task
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_devices
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vm_facts import (
     controllers,
     free_pvscsi_slot,
@@ -129,8 +122,7 @@ def locate_disk(store, p):
     if p["path"]:
         disk = parse_disk(p["path"])
         ds = store.datastore(disk.datastore)
-        files = store.list_folders([(ds.moid, disk.folder)])[(ds.moid, disk.folder)]
-        if files is None or disk.path.rsplit("/", 1)[-1] not in files:
+        if not store.exist([(ds, disk)])[0]:
             raise VsphereError("The disk %s does not exist." % disk)
         fcd = store.fcds(ds).get(disk.with_datastore(ds.name))
         return disk.with_datastore(ds.name), fcd["id"] if fcd else None
@@ -142,9 +134,7 @@ def locate_disk(store, p):
 
 
 def detach_spec(attachment):
-    dev = vim.vm.device.VirtualDisk(key=attachment["key"], controllerKey=attachment["controller_key"],
-                                    unitNumber=attachment["unit"])
-    return vim.vm.ConfigSpec(deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="remove", device=dev)])
+    return vim.vm.ConfigSpec(deviceChange=[vm_devices.remove_attachment(attachment)])
 
 
 def attach_spec(path, devices, p):
@@ -155,23 +145,75 @@ def attach_spec(path, devices, p):
         if not p["add_controller"]:
             raise VsphereError("No ParaVirtual SCSI controller of the VM has a free unit: set add_controller: true "
                                "or add one.")
-        buses = {c["bus_number"] for c in controllers(devices) if c["type"] not in ("nvme", "sata")}
-        free = [b for b in range(4) if b not in buses]
-        if not free:
-            raise VsphereError("The VM has 4 SCSI controllers and none has a free unit.")
-        ctrl = vim.vm.device.ParaVirtualSCSIController(key=-100, busNumber=free[0], sharedBus="noSharing")
-        changes.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=ctrl))
-        slot = (-100, free[0], 0)
+        ctrl = vm_devices.add_pvscsi(devices)
+        if ctrl is None:
+            raise VsphereError("The VM has %d SCSI controllers and none has a free unit." % vm_devices.MAX_SCSI_BUSES)
+        changes.append(ctrl)
+        slot = (ctrl.device.key, ctrl.device.busNumber, 0)
     key, bus, unit = slot
-    backing = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName=path, diskMode=p["disk_mode"])
-    disk = vim.vm.device.VirtualDisk(key=-101, controllerKey=key, unitNumber=unit, backing=backing)
-    changes.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=disk))
+    changes.append(vm_devices.attach_disk(path, key, unit, p["disk_mode"]))
     return vim.vm.ConfigSpec(deviceChange=changes), "scsi%d" % bus, unit
 
 
+def validate(module):
+    if module.params["path"]:
+        try:
+            parse_disk(module.params["path"])
+        except DiskSpecError as e:
+            module.fail_json(msg=str(e))
+
+
+def read_state(client, p):
+    """The VM, the disk and who holds it: dict(vm_name, vm, match, path, fcd_id, devices, mine, others, labels,
+    power)."""
+    lookup, match = find_node(client, p["node"], p["datacenter"])
+    store = DiskStore(client, lookup.tree, lookup.tree.datacenter(p["datacenter"])).fetch()
+    path, fcd_id = locate_disk(store, p)
+    devices = match.props.get("config.hardware.device") or []
+    holders = store.attachments([store.by_name(path[1:path.index("]")])]).get(path, [])
+    mine = [a for a in holders if a["moid"] == match.moid]
+    return dict(vm_name=match.props["name"], vm=lookup.tree.vms[match.moid][0], path=path, fcd_id=fcd_id,
+                devices=devices, mine=mine, others=[a for a in holders if a["moid"] != match.moid],
+                labels={c["key"]: "scsi%d" % c["bus_number"] for c in controllers(devices)},
+                power=str(match.props.get("runtime.powerState") or mine and mine[0]["power_state"] or ""))
+
+
+def plan(s, p, result):
+    """What to do (pure on the state read): [(VM object, ConfigSpec)] in order, with result filled in."""
+    path, vm_name, mine, others = s["path"], s["vm_name"], s["mine"], s["others"]
+    result.update(vm=vm_name, path=path, fcd_id=s["fcd_id"])
+    if mine:
+        result.update(controller=s["labels"].get(mine[0]["controller_key"]), unit=mine[0]["unit"])
+    if p["state"] == "absent":
+        if mine and s["power"] == "poweredOn" and not p["force"]:
+            raise VsphereError(
+                "%s is in use by the running VM %s: detaching it from a powered-on VM pulls it from under a "
+                "mounted filesystem. Let Kubernetes detach it (delete the pod or drain the node), power the VM "
+                "off, or set force: true. Nothing was changed." % (path, vm_name))
+        result["changed"] = bool(mine)
+        return [(s["vm"], detach_spec(mine[0]))] if mine else []
+    if mine:
+        return []
+    if others and not p["force"]:
+        raise VsphereError("%s is attached to %s: detach it there first, or set force: true to move it "
+                           "(for a node that is powered off or gone)." % (path, ", ".join(
+                               "%s (%s)" % (a["vm"], a["power_state"]) for a in others)))
+    spec, controller, unit = attach_spec(path, s["devices"], p)
+    result.update(changed=True, controller=controller, unit=unit, detached_from=sorted({a["vm"] for a in others}))
+    return [(a["obj"], detach_spec(a)) for a in others] + [(s["vm"], spec)]
+
+
+def diff(result, p):
+    attached = "%s on %s %s:%s" % (result["path"], result["vm"], result.get("controller"), result.get("unit"))
+    before = ("attached to %s" % ", ".join(result["detached_from"]) if result["detached_from"] else "detached") \
+        if p["state"] == "present" else attached
+    after = attached if p["state"] == "present" else "detached"
+    return dict(before=before + "\n", after=after + "\n")
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=vsphere_argument_spec(
+    module = VsphereK8sModule(
+        argument_spec=dict(
             node=dict(type="str", required=True),
             path=dict(type="str"),
             fcd_id=dict(type="str"),
@@ -182,60 +224,21 @@ def main():
             force=dict(type="bool", default=False),
             datacenter=dict(type="str"),
         ),
+        vsphere=True,
         required_one_of=[("path", "fcd_id")],
         mutually_exclusive=[("path", "fcd_id")],
         supports_check_mode=True,
     )
     p = module.params
-    if p["path"]:
-        try:
-            parse_disk(p["path"])
-        except DiskSpecError as e:
-            module.fail_json(msg=str(e))
-    client = vsphere_client(module)
+    validate(module)
     result = dict(changed=False, detached_from=[])
-    with vsphere_errors(module, client, "attaching or detaching a disk"):
-        lookup, match = find_node(client, p["node"], p["datacenter"])
-        store = DiskStore(client, lookup.tree, lookup.tree.datacenter(p["datacenter"]))
-        path, fcd_id = locate_disk(store, p)
-        vm_name, vm = match.props["name"], lookup.tree.vms[match.moid][0]
-        devices = match.props.get("config.hardware.device") or []
-        holders = store.attachments([store.by_name(path[1:path.index("]")])]).get(path, [])
-        mine = [a for a in holders if a["moid"] == match.moid]
-        others = [a for a in holders if a["moid"] != match.moid]
-        result.update(vm=vm_name, path=path, fcd_id=fcd_id)
-        labels = {c["key"]: "scsi%d" % c["bus_number"] for c in controllers(devices)}
-        power = str(match.props.get("runtime.powerState") or mine and mine[0]["power_state"] or "")
-        if p["state"] == "absent":
-            if mine and power == "poweredOn" and not p["force"]:
-                raise VsphereError(
-                    "%s is in use by the running VM %s: detaching it from a powered-on VM pulls it from under a "
-                    "mounted filesystem. Let Kubernetes detach it (delete the pod or drain the node), power the VM "
-                    "off, or set force: true. Nothing was changed." % (path, vm_name))
-            if mine:
-                result.update(changed=True, controller=labels.get(mine[0]["controller_key"]), unit=mine[0]["unit"])
-                if not module.check_mode:
-                    wait_for_task(client, vm.ReconfigVM_Task(spec=detach_spec(mine[0])))
-        elif mine:
-            result.update(controller=labels.get(mine[0]["controller_key"]), unit=mine[0]["unit"])
-        else:
-            if others and not p["force"]:
-                raise VsphereError("%s is attached to %s: detach it there first, or set force: true to move it "
-                                   "(for a node that is powered off or gone)." % (path, ", ".join(
-                                       "%s (%s)" % (a["vm"], a["power_state"]) for a in others)))
-            spec, controller, unit = attach_spec(path, devices, p)
-            result.update(changed=True, controller=controller, unit=unit,
-                          detached_from=sorted({a["vm"] for a in others}))
-            if not module.check_mode:
-                for a in others:
-                    wait_for_task(client, a["obj"].ReconfigVM_Task(spec=detach_spec(a)))
-                wait_for_task(client, vm.ReconfigVM_Task(spec=spec))
+    with module.errors("attaching or detaching a disk"):
+        steps = plan(read_state(module.vsphere, p), p, result)
+        if not module.check_mode:
+            for vm, spec in steps:
+                wait_for_task(module.vsphere, vm.ReconfigVM_Task(spec=spec))
     if module._diff and result["changed"]:
-        attached = "%s on %s %s:%s" % (path, vm_name, result.get("controller"), result.get("unit"))
-        before = ("attached to %s" % ", ".join(result["detached_from"]) if result["detached_from"] else "detached") \
-            if p["state"] == "present" else attached
-        after = attached if p["state"] == "present" else "detached"
-        result["diff"] = dict(before=before + "\n", after=after + "\n")
+        result["diff"] = diff(result, p)
     module.exit_json(**result)
 
 

@@ -40,6 +40,7 @@ options:
     type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.query
   - vsphere_k8s.cloud_provider.vsphere
   - vsphere_k8s.cloud_provider.kubernetes.NESTED_OPTIONAL
 notes:
@@ -63,6 +64,16 @@ EXAMPLES = r"""
 - name: Show them
   ansible.builtin.debug:
     msg: "{{ inventory.disks | selectattr('orphaned') | map(attribute='path') }}"
+
+- name: Only the paths of the orphaned disks, selected in the task (JMESPath)
+  vsphere_k8s.cloud_provider.vmdk_info:
+    kubernetes: {}
+    query: "disks[?orphaned].path"
+  register: orphaned
+
+- name: Show them
+  ansible.builtin.debug:
+    var: orphaned.query_result
 """
 
 RETURN = r"""
@@ -87,95 +98,107 @@ missing:
   returned: always
   type: list
   elements: str
+query_result:
+  description: What the O(query) expression selected from the result.
+  returned: when O(query) is given
+  type: raw
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
-    kubernetes_argument_spec,
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DEFAULT_FOLDER
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query import (
+    compile_query,
+    query_argument_spec,
+    select,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import kube_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import (
     DiskName,
     DiskSpecError,
     parse_disk,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore, in_listing
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import kube_references
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
-)
+
+
+def wanted_disks(module):
+    """The paths option as disks (validate: a bad path fails before anything is read)."""
+    try:
+        return [parse_disk(x) for x in module.params["paths"] or []]
+    except DiskSpecError as e:
+        module.fail_json(msg=str(e))
+
+
+def find_disks(client, p, wanted):
+    """(store, [(Datastore, DiskName)] found, [paths given that do not exist]): one listing of every folder."""
+    tree = InventoryTree(client).fetch()
+    store = DiskStore(client, tree, tree.datacenter(p["datacenter"])).fetch()
+    if wanted:
+        targets = [(store.datastore(d.datastore), d) for d in wanted]
+        folders = {(ds.moid, d.folder) for ds, d in targets}
+    else:
+        dss = [store.datastore(x) for x in p["datastores"]] if p["datastores"] else list(store.datastores.values())
+        folders = {(ds.moid, p["folder"].strip("/")) for ds in dss}
+    listing = store.list_folders(folders)
+    found, missing = [], []
+    if wanted:
+        for ds, d in targets:
+            (found if in_listing(listing, ds, d) else missing).append((ds, d))
+        return store, found, [str(d) for _ds, d in missing]
+    for (ds_moid, folder), files in listing.items():
+        ds = store.datastores[ds_moid]
+        for name in sorted(files or {}):
+            found.append((ds, DiskName(ds.name, "%s/%s" % (folder, name) if folder else name)))
+    return store, found, missing
+
+
+def describe_disks(store, found):
+    """(descriptor facts, First Class Disks, attachments) of the disks found, each read in one batch."""
+    facts = store.descriptors([(d, ds) for ds, d in found]) if found else {}
+    fcds = {}
+    for ds in {ds.moid: ds for ds, _disk in found}.values():
+        fcds.update(store.fcds(ds))
+    attachments = store.attachments(list({ds.moid: ds for ds, _disk in found}.values()))
+    return facts, fcds, attachments
+
+
+def disk_entry(ds, d, facts, fcds, attachments, refs):
+    """The result entry of one disk (pure)."""
+    path = d.with_datastore(ds.name)
+    fcd = fcds.get(path)
+    f = facts.get(d, {})
+    entry = dict(path=path, datastore=ds.name, datastore_path=ds.display, datastore_url=ds.url,
+                 capacity_bytes=f.get("capacity_bytes"), uuid=f.get("uuid"), fcd_id=fcd["id"] if fcd else None,
+                 attached_to=sorted({a["vm"] for a in attachments.get(path, [])}),
+                 persistent_volumes=None, orphaned=None)
+    if refs is not None:
+        pvs = refs.get(("path", ds.name, d.path), []) + (refs.get(("fcd", fcd["id"]), []) if fcd else [])
+        entry["persistent_volumes"] = pvs
+        entry["orphaned"] = not pvs and not entry["attached_to"]
+    return entry
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=vsphere_argument_spec(
+    module = VsphereK8sModule(
+        argument_spec=dict(
             datastores=dict(type="list", elements="str"),
-            folder=dict(type="str", default="kubevols"),
+            folder=dict(type="str", default=DEFAULT_FOLDER),
             paths=dict(type="list", elements="str"),
             datacenter=dict(type="str"),
-            kubernetes=dict(type="dict", options=kubernetes_argument_spec()),
+            **query_argument_spec()
         ),
+        vsphere=True, kubernetes="kubernetes",
         mutually_exclusive=[("paths", "datastores")],
         supports_check_mode=True,
     )
-    register_kube_secrets(module, "kubernetes")
     p = module.params
-    try:
-        wanted = [parse_disk(x) for x in p["paths"] or []]
-    except DiskSpecError as e:
-        module.fail_json(msg=str(e))
+    wanted, query = wanted_disks(module), compile_query(module)
     refs = kube_references(module, deleting=False) if p["kubernetes"] is not None else None
-    client = vsphere_client(module)
-    with vsphere_errors(module, client, "listing disks"):
-        tree = InventoryTree(client)
-        store = DiskStore(client, tree, tree.datacenter(p["datacenter"]))
-        if wanted:
-            targets = [(store.datastore(d.datastore), d) for d in wanted]
-            folders = {(ds.moid, d.folder) for ds, d in targets}
-        else:
-            dss = [store.datastore(x) for x in p["datastores"]] if p["datastores"] else list(store.datastores.values())
-            folders = {(ds.moid, p["folder"].strip("/")) for ds in dss}
-        listing = store.list_folders(folders)
-        found, missing = [], []
-        if wanted:
-            for ds, d in targets:
-                files = listing[(ds.moid, d.folder)] or {}
-                (found if d.path.rsplit("/", 1)[-1] in files else missing).append((ds, d))
-            missing = [str(d) for _ds, d in missing]
-        else:
-            for (ds_moid, folder), files in listing.items():
-                ds = store.datastores[ds_moid]
-                for name in sorted(files or {}):
-                    found.append((ds, DiskName(ds.name, "%s/%s" % (folder, name) if folder else name)))
-        facts = store.descriptors([(d, ds) for ds, d in found]) if found else {}
-        fcds = {}
-        for ds in {ds.moid: ds for ds, _disk in found}.values():
-            fcds.update(store.fcds(ds))
-        attachments = store.attachments(list({ds.moid: ds for ds, _disk in found}.values()))
-    disks = []
-    for ds, d in found:
-        path = d.with_datastore(ds.name)
-        fcd = fcds.get(path)
-        f = facts.get(d, {})
-        entry = dict(path=path, datastore=ds.name, datastore_path=ds.display, datastore_url=ds.url,
-                     capacity_bytes=f.get("capacity_bytes"), uuid=f.get("uuid"), fcd_id=fcd["id"] if fcd else None,
-                     attached_to=sorted({a["vm"] for a in attachments.get(path, [])}),
-                     persistent_volumes=None, orphaned=None)
-        if refs is not None:
-            pvs = refs.get(("path", ds.name, d.path), []) + (refs.get(("fcd", fcd["id"]), []) if fcd else [])
-            entry["persistent_volumes"] = pvs
-            entry["orphaned"] = not pvs and not entry["attached_to"]
-        disks.append(entry)
-    disks.sort(key=lambda x: x["path"])
-    module.exit_json(changed=False, disks=disks, missing=missing)
+    with module.errors("listing disks"):
+        store, found, missing = find_disks(module.vsphere, p, wanted)
+        facts, fcds, attachments = describe_disks(store, found)
+    disks = sorted((disk_entry(ds, d, facts, fcds, attachments, refs) for ds, d in found), key=lambda x: x["path"])
+    module.exit_json(**select(module, query, dict(changed=False, disks=disks, missing=missing)))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.query
   - vsphere_k8s.cloud_provider.vsphere
 attributes:
   check_mode:
@@ -73,6 +74,13 @@ EXAMPLES = r"""
     type: Datastore
     datacenter: DC0
     properties: [summary.url, summary.freeSpace, summary.type]
+
+- name: The names of the powered-on VMs (JMESPath)
+  vsphere_k8s.cloud_provider.vsphere_object_info:
+    type: VirtualMachine
+    properties: [runtime.powerState]
+    query: "objects[?properties.\"runtime.powerState\" == 'poweredOn'].name"
+  register: running
 """
 
 RETURN = r"""
@@ -103,18 +111,19 @@ count:
   returned: always
   type: int
   sample: 4
+query_result:
+  description: What the O(query) expression selected from the result.
+  returned: when O(query) is given
+  type: raw
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query import (
+    compile_query,
+    query_argument_spec,
+    select,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    require_pyvmomi,
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import require_pyvmomi
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.serialize import to_data
@@ -141,45 +150,59 @@ def unknown_property(vim_type, path):
     return None
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=vsphere_argument_spec(
-            type=dict(type="str", default="VirtualMachine", choices=sorted(FOLDER_KIND)),
-            properties=dict(type="list", elements="str", default=["name"]),
-            datacenter=dict(type="str"),
-            folder=dict(type="str"),
-            names=dict(type="list", elements="str"),
-        ),
-        supports_check_mode=True,
-    )
+def check_properties(module):
+    """Every property path is one of the type's (before any request)."""
     p = module.params
-    require_pyvmomi(module)
     bad = [(x, unknown_property(getattr(vim, p["type"]), x)) for x in p["properties"]]
     bad = ["%s (no '%s')" % (x, seg) for x, seg in bad if seg]
     if bad:
         module.fail_json(msg="Unknown properties of %s: %s. Use the property paths of the vSphere API, for example "
                          "config.uuid, runtime.powerState, guest.net." % (p["type"], ", ".join(bad)))
-    client = vsphere_client(module)
-    with vsphere_errors(module, client, "listing %s objects" % p["type"]):
-        root = None
-        if p["datacenter"] or p["folder"]:
-            tree = InventoryTree(client)
-            dc = tree.datacenter(p["datacenter"]) if p["datacenter"] else None
-            if p["folder"]:
-                root = tree.get(tree.folder(p["folder"], dc, FOLDER_KIND[p["type"]]))["obj"]
-            else:
-                root = tree.get(dc)["obj"]
-        vim_type = getattr(vim, p["type"])
-        paths = ["name"] + [x for x in p["properties"] if x != "name"]
-        wanted = set(p["names"] or [])
-        objects = []
-        for obj, props in collect(client, [vim_type], paths, root=root):
-            if wanted and props.get("name") not in wanted:
-                continue
-            objects.append(dict(moid=obj._moId, type=type(obj).__name__.split(".")[-1], name=props.get("name"),
-                                properties={k: to_data(props.get(k)) for k in paths if k != "name"}))
-    objects.sort(key=lambda o: (o["name"] or "", o["moid"]))
-    module.exit_json(changed=False, objects=objects, count=len(objects))
+
+
+def search_root(client, p):
+    """The datacenter or folder to search in, or None for the whole inventory."""
+    if not (p["datacenter"] or p["folder"]):
+        return None
+    tree = InventoryTree(client).fetch()
+    dc = tree.datacenter(p["datacenter"]) if p["datacenter"] else None
+    if p["folder"]:
+        return tree.get(tree.folder(p["folder"], dc, FOLDER_KIND[p["type"]]))["obj"]
+    return tree.get(dc)["obj"]
+
+
+def list_objects(client, p, root):
+    """The objects of the type with their properties, in one PropertyCollector retrieval, sorted by name."""
+    paths = ["name"] + [x for x in p["properties"] if x != "name"]
+    wanted = set(p["names"] or [])
+    objects = []
+    for obj, props in collect(client, [getattr(vim, p["type"])], paths, root=root):
+        if wanted and props.get("name") not in wanted:
+            continue
+        objects.append(dict(moid=obj._moId, type=type(obj).__name__.split(".")[-1], name=props.get("name"),
+                            properties={k: to_data(props.get(k)) for k in paths if k != "name"}))
+    return sorted(objects, key=lambda o: (o["name"] or "", o["moid"]))
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            type=dict(type="str", default="VirtualMachine", choices=sorted(FOLDER_KIND)),
+            properties=dict(type="list", elements="str", default=["name"]),
+            datacenter=dict(type="str"),
+            folder=dict(type="str"),
+            names=dict(type="list", elements="str"),
+            **query_argument_spec()
+        ),
+        vsphere=True, supports_check_mode=True,
+    )
+    p = module.params
+    require_pyvmomi(module)
+    check_properties(module)
+    query = compile_query(module)
+    with module.errors("listing %s objects" % p["type"]):
+        objects = list_objects(module.vsphere, p, search_root(module.vsphere, p))
+    module.exit_json(**select(module, query, dict(changed=False, objects=objects, count=len(objects))))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_
     LB_SIZES,
     NSXT_KEYS,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import MASK
 
 FORMATS = ("in_tree", "cpi_ini", "cpi_yaml", "csi")
 CPI_FORMATS = ("cpi_ini", "cpi_yaml")
 # The out-of-tree provider's sections for its Load Balancer and Routes interfaces, through NSX-T.
 NSXT_SECTIONS = ("load_balancer", "load_balancer_classes", "nsxt", "route")
-MASK = "********"
 NODES_KEYS = (("internal_network_subnet_cidr", "internalNetworkSubnetCidr"),
               ("external_network_subnet_cidr", "externalNetworkSubnetCidr"),
               ("internal_vm_network_name", "internalVmNetworkName"),

@@ -11,7 +11,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-MASK = "********"
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import MASK
 
 VCENTER = dict(server=dict(type="str", required=True), port=dict(type="int"), user=dict(type="str"),
                password=dict(type="str", no_log=True), datacenters=dict(type="list", elements="str"),

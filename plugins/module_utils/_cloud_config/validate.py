@@ -68,7 +68,7 @@ def validate_config(cfg, fmt):
             problems.append("validate: cannot log in to vCenter %s: %s." % (vc["server"], type(e).__name__))
             continue
         try:
-            tree = InventoryTree(client)
+            tree = InventoryTree(client).fetch()
             checked.append(vc["server"])
             for dc in vc.get("datacenters") or []:
                 try:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
     kubeconfig_as_dict,
     register_kube_secrets,
@@ -65,14 +66,6 @@ RESOURCES = {
     "Deployment": ("apis/apps/v1", "deployments", True),
     "StatefulSet": ("apis/apps/v1", "statefulsets", True),
 }
-
-
-class KubernetesError(Exception):
-    """A failure with a message meant for the user."""
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
 
 
 # How the API server validates metadata.name per kind (k8s.io/kubernetes pkg/apis/*/validation):
@@ -444,6 +437,20 @@ def kube_client(module, option=None):
         module.fail_json(msg=str(e))
 
 
+def describe_kube_failure(exc, what):
+    """The message for a Kubernetes failure during `what` (a KubernetesError, a urllib3, OS or JSON error), or None
+    when exc is not one."""
+    if isinstance(exc, KubernetesError):
+        return "%s failed: %s" % (what, exc)
+    if isinstance(exc, (ValueError, TypeError, KeyError, OSError)):
+        return ("%s failed: %s: %s. Check the connection options and that the server is a Kubernetes API server."
+                % (what, type(exc).__name__, exc))
+    if urllib3 is not None and isinstance(exc, urllib3.exceptions.HTTPError):
+        return ("%s failed: cannot talk to the Kubernetes API server: %s. Check host and that the API server is up."
+                % (what, exc))
+    return None
+
+
 @contextmanager
 def kube_errors(module, kube=None, what="The Kubernetes request", result=None):
     """One error path for the Kubernetes backend: any KubernetesError, urllib3, OS or JSON error inside the block
@@ -455,16 +462,11 @@ def kube_errors(module, kube=None, what="The Kubernetes request", result=None):
     result = result if result is not None else {}
     try:
         yield result
-    except KubernetesError as e:
-        module.fail_json(msg="%s failed: %s" % (what, e), **result)
-    except (ValueError, TypeError, KeyError, OSError) as e:
-        module.fail_json(msg="%s failed: %s: %s. Check the connection options and that the server is a "
-                             "Kubernetes API server." % (what, type(e).__name__, e), **result)
     except Exception as e:  # pylint: disable=broad-except
-        if urllib3 is not None and isinstance(e, urllib3.exceptions.HTTPError):
-            module.fail_json(msg="%s failed: cannot talk to the Kubernetes API server: %s. Check host and that the "
-                                 "API server is up." % (what, e), **result)
-        raise
+        msg = describe_kube_failure(e, what)
+        if msg is None:
+            raise
+        module.fail_json(msg=msg, **result)
     finally:
         if kube is not None:
             try:

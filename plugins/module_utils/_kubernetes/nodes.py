@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
-ZONE_LABEL = "topology.kubernetes.io/zone"
-REGION_LABEL = "topology.kubernetes.io/region"
-LEGACY_ZONE_LABEL = "failure-domain.beta.kubernetes.io/zone"
-LEGACY_REGION_LABEL = "failure-domain.beta.kubernetes.io/region"
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import (
+    LEGACY_REGION_LABEL,
+    LEGACY_ZONE_LABEL,
+    REGION_LABEL,
+    ZONE_LABEL,
+)
+
 UNINITIALIZED_TAINT = "node.cloudprovider.kubernetes.io/uninitialized"
 
 

@@ -7,23 +7,14 @@ from __future__ import annotations
 
 import re
 
-CSI = "csi.vsphere.vmware.com"
-IN_TREE = "kubernetes.io/vsphere-volume"
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import CSI_DRIVER as CSI
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import IN_TREE_PROVISIONER as IN_TREE
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import REGION_LABEL, VSAN, ZONE_LABEL
+
 PROVISIONERS = {"csi": CSI, "in_tree": IN_TREE}
 DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
-ZONE_LABEL = "topology.kubernetes.io/zone"
-REGION_LABEL = "topology.kubernetes.io/region"
 CSI_VOLUME_TYPE = "vSphere CNS Block Volume"
 
-# In-tree raw vSAN capabilities: option -> (parameter, minimum, maximum)
-VSAN = {
-    "host_failures_to_tolerate": ("hostfailurestotolerate", 0, 3),
-    "force_provisioning": ("forceprovisioning", 0, 1),
-    "cache_reservation": ("cachereservation", 0, 100),
-    "disk_stripes": ("diskstripes", 1, 12),
-    "object_space_reservation": ("objectspacereservation", 0, 100),
-    "iops_limit": ("iopslimit", 0, None),
-}
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-import re
-
-CSI_DRIVER = "csi.vsphere.vmware.com"
-_PATH = re.compile(r"^\[(?P<ds>[^\[\]]+)\]\s*(?P<path>\S.*)$")
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import CSI_DRIVER
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DATASTORE_PATH as _PATH
 
 
 def disk_key(path):

@@ -9,7 +9,6 @@ import http.client
 import socket
 import ssl
 import traceback
-from xml.parsers.expat import ExpatError
 
 PYVMOMI_IMPORT_ERROR = None
 try:
@@ -20,27 +19,19 @@ except ImportError:
 
 from ansible.module_utils.basic import missing_required_lib
 
-
-class VsphereError(Exception):
-    """A failure with a message meant for the user (what failed, on what, what to do)."""
-
-
-class TasksCutOffBase(VsphereError):
-    """A failure whose message already names the tasks in flight (tasks.TasksCutOff)."""
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import (  # noqa: F401 (VsphereError is imported from here too)
+    CONNECTION_ERRORS,
+    TasksCutOffBase,
+    VsphereError,
+    fault_message,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import ssl_context
 
 
 def require_pyvmomi(module):
     if PYVMOMI_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-
-
-def ssl_context(validate_certs, ca_bundle=None):
-    if not validate_certs:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
 
 
 def _is_cert_error(exc):
@@ -49,10 +40,6 @@ def _is_cert_error(exc):
             return exc
         exc = exc.__cause__ or exc.__context__
     return None
-
-
-# A broken, reset, refused or silent connection to vCenter, or an answer cut short.
-CONNECTION_ERRORS = (OSError, http.client.HTTPException, ExpatError)
 
 
 def _stub_adapter(timeout, **kwargs):
@@ -186,15 +173,22 @@ class VsphereClient:
         return "vCenter %s:%s" % (self.params["hostname"], self.params["port"])
 
     @property
+    def session_cookie(self):
+        """The SOAP session's cookie header, for side channels (datastore file reads)."""
+        return self.si._stub.cookie
+
+    @property
+    def session_id(self):
+        """The session id alone (vmware_soap_session="<id>"; Path=..., quotes optional), for the PBM endpoint."""
+        return self.session_cookie.split("=", 1)[-1].split(";")[0].strip().strip('"')
+
+    @property
     def property_collector(self):
         return self.content.propertyCollector
 
     def rest(self):
         """The vSphere Automation (REST) session of this client, opened on first use."""
         if self._rest is None:
-            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import (
-                RestSession,
-            )
             self._rest = RestSession(self.params)
         return self._rest
 
@@ -221,11 +215,6 @@ def vsphere_client(module, option=None, prefix=""):
         return VsphereClient(module.params[option] if option else module.params)
     except VsphereError as e:
         module.fail_json(msg=prefix + str(e))
-
-
-def fault_message(fault):
-    """vCenter's own words for a fault."""
-    return getattr(fault, "msg", None) or getattr(fault, "localizedMessage", None) or type(fault).__name__
 
 
 def _some(names, limit=8):

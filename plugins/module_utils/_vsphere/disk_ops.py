@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Optional
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import fault_message
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DISK_TYPES, FCD_PROVISIONING
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import fault_message
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import kib, mib
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
     TaskFailed,
@@ -20,8 +23,20 @@ try:
 except ImportError:
     pass
 
-DISK_TYPES = {"thin": "thin", "zeroedthick": "preallocated", "eagerzeroedthick": "eagerZeroedThick"}
-FCD_PROVISIONING = {"thin": "thin", "zeroedthick": "lazyZeroedThick", "eagerzeroedthick": "eagerZeroedThick"}
+
+@dataclass
+class DiskJob:
+    """What a disk change needs to know of a disk (the vmdk service's DiskItem has these fields too)."""
+    disk: Any                      # DiskName
+    ds: Any                        # disks.Datastore
+    size: Optional[int] = None     # bytes
+    disk_format: str = "thin"
+    adapter_type: str = "pvscsi"
+    first_class: bool = False
+    policy_id: Optional[str] = None
+    fcd_id: Optional[str] = None
+
+
 # The in-tree provider's scsicontrollertype values, as a VMDK descriptor records them.
 ADAPTER_TYPES = {"pvscsi": "lsiLogic", "lsiLogic": "lsiLogic", "lsiLogic-sas": "lsiLogic", "busLogic": "busLogic",
                  "ide": "ide"}
@@ -58,22 +73,22 @@ def make_dirs(client, store, folders):
 
 
 def create_jobs(client, store, items):
-    """Jobs creating the disks: dict(disk, ds, size, disk_format, adapter_type, policy_id, first_class)."""
+    """Jobs creating the disks (DiskJob-like items: disk, ds, size, disk_format, adapter_type, policy_id, first_class)."""
     vdm, vsom = client.content.virtualDiskManager, client.content.vStorageObjectManager
     jobs = []
     for it in items:
-        disk, ds = it["disk"], it["ds"]
-        if it["first_class"] and it.get("policy_id"):
+        disk, ds = it.disk, it.ds
+        if it.first_class and it.policy_id:
             spec = vim.vslm.CreateSpec(
-                name=disk.name, capacityInMB=mib(it["size"]),
+                name=disk.name, capacityInMB=mib(it.size),
                 backingSpec=vim.vslm.CreateSpec.DiskFileBackingSpec(
-                    datastore=ds.obj, path=disk.path, provisioningType=FCD_PROVISIONING[it["disk_format"]]),
-                profile=[vim.vm.DefinedProfileSpec(profileId=it["policy_id"])])
+                    datastore=ds.obj, path=disk.path, provisioningType=FCD_PROVISIONING[it.disk_format]),
+                profile=[vim.vm.DefinedProfileSpec(profileId=it.policy_id)])
             jobs.append((disk, lambda s=spec: vsom.CreateDisk_Task(spec=s)))
         else:
             spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(
-                diskType=DISK_TYPES[it["disk_format"]], adapterType=ADAPTER_TYPES[it["adapter_type"]],
-                capacityKb=kib(it["size"]))
+                diskType=DISK_TYPES[it.disk_format], adapterType=ADAPTER_TYPES[it.adapter_type],
+                capacityKb=kib(it.size))
             name = disk.with_datastore(ds.name)
             jobs.append((disk, lambda n=name, s=spec: vdm.CreateVirtualDisk_Task(
                 name=n, datacenter=store.dc_obj, spec=s)))
@@ -81,29 +96,29 @@ def create_jobs(client, store, items):
 
 
 def extend_jobs(client, store, items):
-    """Jobs growing disks: dict(disk, ds, size, fcd_id)."""
+    """Jobs growing disks (DiskJob-like items: disk, ds, size, fcd_id)."""
     vdm, vsom = client.content.virtualDiskManager, client.content.vStorageObjectManager
     jobs = []
     for it in items:
-        disk, ds = it["disk"], it["ds"]
-        if it.get("fcd_id"):
+        disk, ds = it.disk, it.ds
+        if it.fcd_id:
             jobs.append((disk, lambda i=it: vsom.ExtendDisk_Task(
-                id=vim.vslm.ID(id=i["fcd_id"]), datastore=i["ds"].obj, newCapacityInMB=mib(i["size"]))))
+                id=vim.vslm.ID(id=i.fcd_id), datastore=i.ds.obj, newCapacityInMB=mib(i.size))))
         else:
             jobs.append((disk, lambda n=disk.with_datastore(ds.name), i=it: vdm.ExtendVirtualDisk_Task(
-                name=n, datacenter=store.dc_obj, newCapacityKb=kib(i["size"]), eagerZero=False)))
+                name=n, datacenter=store.dc_obj, newCapacityKb=kib(i.size), eagerZero=False)))
     return jobs
 
 
 def delete_jobs(client, store, items):
-    """Jobs deleting disks: dict(disk, ds, fcd_id). A First Class Disk is deleted through its catalog."""
+    """Jobs deleting disks (DiskJob-like items: disk, ds, fcd_id). A First Class Disk is deleted through its catalog."""
     vdm, vsom = client.content.virtualDiskManager, client.content.vStorageObjectManager
     jobs = []
     for it in items:
-        disk, ds = it["disk"], it["ds"]
-        if it.get("fcd_id"):
+        disk, ds = it.disk, it.ds
+        if it.fcd_id:
             jobs.append((disk, lambda i=it: vsom.DeleteVStorageObject_Task(
-                id=vim.vslm.ID(id=i["fcd_id"]), datastore=i["ds"].obj)))
+                id=vim.vslm.ID(id=i.fcd_id), datastore=i.ds.obj)))
         else:
             jobs.append((disk, lambda n=disk.with_datastore(ds.name): vdm.DeleteVirtualDisk_Task(
                 name=n, datacenter=store.dc_obj)))
@@ -116,7 +131,7 @@ def register_fcds(client, store, items, workers=8):
     params = client.params
 
     def register(it):
-        disk, ds = it["disk"], it["ds"]
+        disk, ds = it.disk, it.ds
         url = "https://%s:%s/folder/%s?%s" % (params["hostname"], params["port"], urllib.parse.quote(disk.path),
                                               urllib.parse.urlencode({"dcPath": store.dc_path, "dsName": ds.name}))
         try:

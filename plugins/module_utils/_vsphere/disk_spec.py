@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-_PATH = re.compile(r"^\[(?P<ds>[^\[\]]+)\]\s*(?P<path>\S.*)$")
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DATASTORE_PATH as _PATH
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import DEFAULT_FOLDER
+
 _SIZE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]*)\s*$")
 UNITS = {
     "": 1, "b": 1,
@@ -16,8 +18,6 @@ UNITS = {
     "ki": 1024, "kib": 1024, "mi": 1024 ** 2, "mib": 1024 ** 2, "gi": 1024 ** 3, "gib": 1024 ** 3,
     "ti": 1024 ** 4, "tib": 1024 ** 4,
 }
-DEFAULT_FOLDER = "kubevols"
-
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

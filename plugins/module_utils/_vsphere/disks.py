@@ -14,10 +14,8 @@ import re
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    ssl_context,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import side_channel_context
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
     collect,
     collect_objects,
@@ -55,6 +53,12 @@ def parse_descriptor(text):
                 disk_format=fmt, adapter_type=ddb.get("adapterType"))
 
 
+def in_listing(listing, ds, disk):
+    """Whether a disk is in a list_folders result (its folder exists and holds its file)."""
+    files = listing.get((ds.moid, disk.folder))
+    return files is not None and disk.path.rsplit("/", 1)[-1] in files
+
+
 class Datastore:
     def __init__(self, tree, moid, props):
         self.moid = moid
@@ -70,18 +74,24 @@ class Datastore:
 
 
 class DiskStore:
-    """Datastores of one datacenter and the disks on them, read in batches."""
+    """Datastores of one datacenter and the disks on them, read in batches. The constructor reads nothing:
+    fetch() reads the datastores (DiskStore(client, tree, datacenter).fetch())."""
 
     def __init__(self, client, tree, datacenter):
         self.client, self.tree, self.dc = client, tree, datacenter
         self.dc_obj = tree.get(datacenter)["obj"]
         self.dc_path = "/".join(tree.segments(datacenter))
-        ds_moids = tree.of_type(vim.Datastore, datacenter)
         self.datastores = {}
-        for obj, props in collect_objects(client, [tree.get(m)["obj"] for m in ds_moids], DS_PROPS):
-            self.datastores[obj._moId] = Datastore(tree, obj._moId, props)
         self._attachments = None
         self._fcds = {}
+
+    def fetch(self):
+        """Read the datacenter's datastores (one retrieval); returns the store."""
+        ds_moids = self.tree.of_type(vim.Datastore, self.dc)
+        self.datastores = {}
+        for obj, props in collect_objects(self.client, [self.tree.get(m)["obj"] for m in ds_moids], DS_PROPS):
+            self.datastores[obj._moId] = Datastore(self.tree, obj._moId, props)
+        return self
 
     def datastore(self, spec):
         return self.datastores[self.tree.datastore(spec, self.dc)]
@@ -116,11 +126,18 @@ class DiskStore:
                                if f.path.endswith(".vmdk") and not f.path.endswith("-flat.vmdk")}
         return out
 
+    def exist(self, pairs):
+        """[whether each (Datastore, DiskName) exists], in order: the one existence check of a VMDK (a file of its
+        folder's listing; one search task per folder, all submitted together)."""
+        pairs = list(pairs)
+        listing = self.list_folders((ds.moid, disk.folder) for ds, disk in pairs) if pairs else {}
+        return [in_listing(listing, ds, disk) for ds, disk in pairs]
+
     def descriptors(self, disks):
         """{DiskName: descriptor facts} read over HTTPS in parallel (the datastore file service)."""
         params = self.client.params
-        ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
-        cookie = self.client.si._stub.cookie
+        ctx = side_channel_context(params)
+        cookie = self.client.session_cookie
         vdm = self.client.content.virtualDiskManager
 
         def fetch(item):

@@ -15,7 +15,7 @@ import gzip
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 
 try:
     from pyVmomi.VmomiSupport import GetWsdlType

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect
 
 try:
@@ -24,28 +24,47 @@ def split_path(spec):
 class InventoryTree:
     """Folders, datacenters, clusters, hosts, resource pools, datastores and networks with their parents.
 
-    One container view over the root folder: the cost grows with the infrastructure, not with the VMs.
+    One container view over the root folder: the cost grows with the infrastructure, not with the VMs. The
+    constructor reads nothing: fetch() does, in one retrieval (InventoryTree(client).fetch()).
     """
 
     def __init__(self, client, vm_props=None, scalar=True):
         """With vm_props, every VM's properties come in the same retrieval, in self.vms {moid: (obj, props)}.
         scalar: every property asked for is a string, number, boolean or reference (the fast path)."""
         self.client = client
+        self.vm_props, self.scalar = vm_props, scalar
+        self._nodes = None
+        self.vms = {}
+        self._by_path = None
+
+    @property
+    def nodes(self):
+        """{moid: dict(obj, name, parent moid, props)} of everything but VMs."""
+        if self._nodes is None:
+            raise RuntimeError("This InventoryTree has read nothing yet: call its fetch() method first.")
+        return self._nodes
+
+    @nodes.setter
+    def nodes(self, value):
+        self._nodes = value
+
+    def fetch(self):
+        """Read the tree (and the VMs' properties when asked for) in one retrieval; returns the tree."""
         types = [vim.Folder, vim.Datacenter, vim.ComputeResource, vim.HostSystem, vim.ResourcePool,
                  vim.Datastore, vim.Network]
         props = {t: (DC_PROPS if t is vim.Datacenter else ["name", "parent"]) for t in types}
-        if vm_props:
+        if self.vm_props:
             types.append(vim.VirtualMachine)
-            props[vim.VirtualMachine] = list(vm_props)
-        self.nodes = {}
-        self.vms = {}
-        for obj, p in collect(client, types, props, scalar=scalar):
+            props[vim.VirtualMachine] = list(self.vm_props)
+        self.nodes, self.vms, self._by_path = {}, {}, None
+        for obj, p in collect(self.client, types, props, scalar=self.scalar):
             if isinstance(obj, vim.VirtualMachine):
                 self.vms[obj._moId] = (obj, p)
                 continue
             parent = p.get("parent")
             self.nodes[obj._moId] = dict(obj=obj, name=p.get("name"), parent=parent._moId if parent else None,
                                          props=p)
+        return self
 
     # -- paths -------------------------------------------------------------------------------------
     def get(self, moid):
@@ -136,6 +155,15 @@ class InventoryTree:
                 if self.segments(m) == full:
                     return m
         return self.match(vim.Folder, spec, datacenter, "folder")
+
+    def at_path(self, path):
+        """The object at a full inventory path ('/DC0/datastore/LocalDS_0'), or None. One index, built on first use."""
+        if self._by_path is None:
+            self._by_path = {}
+            for moid in self.nodes:
+                self._by_path.setdefault(tuple(self.segments(moid)), moid)
+        moid = self._by_path.get(tuple(split_path(path)))
+        return self.nodes[moid]["obj"] if moid is not None else None
 
     def dc_folder(self, datacenter, kind="vm"):
         """The datacenter's top folder of a kind: vm, datastore, host or network."""

@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    ssl_context,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import side_channel_context
 
 try:
     from pyVmomi import SoapStubAdapter, pbm
@@ -19,9 +17,8 @@ except ImportError:
 def storage_policies(client):
     """{name: profile id} of the storage (requirement) profiles vCenter knows."""
     params = client.params
-    cookie = client.si._stub.cookie  # vmware_soap_session="<id>"; Path=... (quotes optional)
-    session = cookie.split("=", 1)[-1].split(";")[0].strip().strip('"')
-    ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
+    session = client.session_id
+    ctx = side_channel_context(params)
     stub = SoapStubAdapter(host=params["hostname"], port=params["port"], path="/pbm",
                            version="pbm.version.version11", sslContext=ctx,
                            requestContext={"vcSessionCookie": session},

@@ -10,10 +10,8 @@ import json
 import urllib.error
 import urllib.request
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    VsphereError,
-    ssl_context,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import side_channel_context
 
 TAGGING = "/rest/com/vmware/cis/tagging"
 
@@ -21,7 +19,7 @@ TAGGING = "/rest/com/vmware/cis/tagging"
 class RestSession:
     def __init__(self, params):
         self.base = "https://%s:%s" % (params["hostname"], params["port"])
-        ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
+        ctx = side_channel_context(params)
         handlers = [urllib.request.HTTPSHandler(context=ctx)]
         if params.get("proxy_host"):
             proxy = "http://%s:%s" % (params["proxy_host"], params.get("proxy_port") or 80)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import (
     CONNECTION_ERRORS,
     TasksCutOffBase,
     VsphereError,
+    fault_message,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 
@@ -101,7 +102,7 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
                 pending.pop(moid, None)
             elif state == "error":
                 fault = props.get("info.error")
-                msg = getattr(fault, "localizedMessage", None) or getattr(fault, "msg", None) or str(fault)
+                msg = fault_message(fault) if fault is not None else "the task failed"
                 results[moid] = TaskFailed(obj, msg, fault)
                 pending.pop(moid, None)
         if pending:

@@ -4,8 +4,8 @@ import os
 
 import yaml
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.pv_plan import VOLUME_OPTIONS
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.vmdk_plan import (
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.persistent_volumes import VOLUME_OPTIONS
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.disks import (
     disk_argument_spec,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.modules import storage_class
@@ -35,14 +35,14 @@ def module_spec(module):
         captured.update(argument_spec)
         raise Stop()
 
-    original = module.AnsibleModule
-    module.AnsibleModule = fake
+    original = module.VsphereK8sModule
+    module.VsphereK8sModule = fake
     try:
         module.main()
     except Stop:
         pass
     finally:
-        module.AnsibleModule = original
+        module.VsphereK8sModule = original
     return captured
 
 

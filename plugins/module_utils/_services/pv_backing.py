@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import TaskFailed
@@ -17,14 +17,13 @@ PENDING_FCD = "pending-first-class-disk-registration"
 def resolve_backings(client, volumes, datacenter=None):
     """For each volume (dict with 'disk' DiskName or 'fcd_id'): sets disk_bytes, fcd_id, vsphere_path, ds.
     Raises VsphereError naming every disk that does not exist."""
-    tree = InventoryTree(client)
-    store = DiskStore(client, tree, tree.datacenter(datacenter))
+    tree = InventoryTree(client).fetch()
+    store = DiskStore(client, tree, tree.datacenter(datacenter)).fetch()
     by_path = [v for v in volumes if v.get("disk")]
     for v in by_path:
         v["ds"] = store.datastore(v["disk"].datastore)
-    listing = store.list_folders((v["ds"].moid, v["disk"].folder) for v in by_path)
-    missing = [str(v["disk"]) for v in by_path
-               if v["disk"].path.rsplit("/", 1)[-1] not in (listing[(v["ds"].moid, v["disk"].folder)] or {})]
+    missing = [str(v["disk"]) for v, exists in zip(by_path, store.exist((v["ds"], v["disk"]) for v in by_path))
+               if not exists]
     fcds = {}
     datastores = {v["ds"].moid: v["ds"] for v in by_path}
     if any(v.get("fcd_id") for v in volumes):
@@ -53,14 +52,14 @@ def resolve_backings(client, volumes, datacenter=None):
 
 def register_missing_fcds(client, store, volumes, check_mode):
     """CSI volumes given by path need a First Class Disk: register the VMDKs that are not one yet."""
-    todo = [dict(disk=v["disk"], ds=v["ds"]) for v in volumes if v["provisioner"] == "csi" and not v["fcd_id"]]
+    todo = [disk_ops.DiskJob(disk=v["disk"], ds=v["ds"]) for v in volumes if v["provisioner"] == "csi" and not v["fcd_id"]]
     if not todo:
         return []
     if check_mode:
         for v in volumes:
             if v["provisioner"] == "csi" and not v["fcd_id"]:
                 v["fcd_id"] = PENDING_FCD
-        return [str(t["disk"]) for t in todo]
+        return [str(t.disk) for t in todo]
     results = disk_ops.register_fcds(client, store, todo)
     failed = ["%s: %s" % (d, r) for d, r in results.items() if isinstance(r, TaskFailed)]
     if failed:
@@ -68,4 +67,4 @@ def register_missing_fcds(client, store, volumes, check_mode):
     for v in volumes:
         if v.get("disk") in results:
             v["fcd_id"] = results[v["disk"]]
-    return [str(t["disk"]) for t in todo]
+    return [str(t.disk) for t in todo]

@@ -17,7 +17,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     kube_client,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
     collect,
@@ -29,8 +29,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
     uuid_from_provider_id,
 )
 
-# Read for every VM: only what the inputs need (each property costs on 5,000 VMs). Guest host names are read
-# (for every VM, in one more retrieval) only when a name matches no VM name.
+# Read for the VMs that matched only, in one retrieval (every VM gets just what matching needs, chosen in
+# NodeLookup.__init__: name, config.uuid when UUIDs are asked for, guest IPs when IPs are; guest host names in one more
+# retrieval, and only when a name matches no VM name).
 DETAIL_PROPS = ["name", "parent", "config.template", "config.uuid", "config.instanceUuid", "config.version", "config.guestId",
                 "config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
                 "config.extraConfig", "runtime.powerState", "runtime.host", "guest.hostName", "guest.ipAddress",
@@ -87,29 +88,38 @@ class Match:
 
 
 class NodeLookup:
+    """The VMs that may be nodes, indexed for matching. The constructor reads nothing: fetch() reads the inventory
+    and the candidate properties of every VM in one retrieval (NodeLookup(client, ...).fetch())."""
+
     def __init__(self, client, datacenter=None, folder=None, with_ips=False, with_uuids=True):
         props = ["name"] + (["config.uuid"] if with_uuids else []) + \
             (["guest.net", "guest.ipAddress"] if with_ips else []) + (["parent"] if (folder or datacenter) else [])
-        self.client = client
+        self.client, self.datacenter, self.folder = client, datacenter, folder
         self.tree = InventoryTree(client, vm_props=props, scalar=not with_ips)
+        self.vms = {}
+        self.by_name, self.by_host, self.by_uuid = {}, None, {}
+        self.matches = {}
+        self.missing = []
+        self.errors = []
+        self.ambiguous = []
+
+    def fetch(self):
+        """Read the VMs in scope (datacenter, folder) and index them by name and BIOS UUID; returns the lookup."""
+        self.tree.fetch()
         scope = None
-        if folder:
-            dc = self.tree.datacenter(datacenter) if datacenter else None
-            scope = self.tree.folder(folder, dc, "vm")
-        elif datacenter:
-            scope = self.tree.datacenter(datacenter)
+        if self.folder:
+            dc = self.tree.datacenter(self.datacenter) if self.datacenter else None
+            scope = self.tree.folder(self.folder, dc, "vm")
+        elif self.datacenter:
+            scope = self.tree.datacenter(self.datacenter)
         self.vms = {m: p for m, (o, p) in self.tree.vms.items()
                     if scope is None or (p.get("parent") is not None and scope in self.tree.ancestors(p["parent"]._moId))}
-        self.by_name, self.by_host, self.by_uuid = {}, None, {}
         for moid, p in self.vms.items():
             self.by_name.setdefault(p.get("name"), []).append(moid)
             uuid = normalize_uuid(p.get("config.uuid"))
             if uuid:
                 self.by_uuid.setdefault(uuid, []).append(moid)
-        self.matches = {}
-        self.missing = []
-        self.errors = []
-        self.ambiguous = []
+        return self
 
     # -- matching ----------------------------------------------------------------------------------
     def _ambiguity_errors(self):
@@ -238,7 +248,7 @@ def find_node(client, node, datacenter=None):
         params = {"uuids": [node]}
     else:
         params = {"names": [node]}
-    lookup = NodeLookup(client, datacenter, with_uuids="uuids" in params or "provider_ids" in params)
+    lookup = NodeLookup(client, datacenter, with_uuids="uuids" in params or "provider_ids" in params).fetch()
     matches = lookup.run(params)
     if not matches:
         raise VsphereError("No VM found for node %s." % node)
