@@ -21,6 +21,7 @@ def vsphere_argument_spec(**extra):
         proxy_host=dict(type="str", fallback=(env_fallback, ["VMWARE_PROXY_HOST"])),
         proxy_port=dict(type="int", fallback=(env_fallback, ["VMWARE_PROXY_PORT"])),
         timeout=dict(type="int", default=120),
+        session_reuse=dict(type="bool", default=False, fallback=(env_fallback, ["VMWARE_SESSION_REUSE"])),
     )
     spec.update(extra)
     return spec

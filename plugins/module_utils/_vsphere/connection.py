@@ -13,6 +13,7 @@ import traceback
 PYVMOMI_IMPORT_ERROR = None
 try:
     from pyVim.connect import SmartStubAdapter
+    from pyVmomi.SoapAdapter import SoapStubAdapter
     from pyVmomi import vim, vmodl
 except ImportError:
     PYVMOMI_IMPORT_ERROR = traceback.format_exc()
@@ -26,6 +27,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors
     fault_message,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import sessions
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import ssl_context
 
 
@@ -69,24 +71,76 @@ def _login(**kwargs):
     return si, content
 
 
-def connect(params):
-    """Return a logged-in (ServiceInstance, ServiceContent) for the connection options, or raise VsphereError."""
+def _resume(record, **kwargs):
+    """The cached session on a stub of the API version it was opened with (no version negotiation): the
+    service content and the session's check, two requests. None when vCenter no longer knows the session."""
+    kwargs.pop("user"), kwargs.pop("pwd")
+    stub = SoapStubAdapter(version=record["version"], httpConnectionTimeout=kwargs.pop("timeout"), **kwargs)
+    stub.cookie = record["cookie"]
+    si = vim.ServiceInstance("ServiceInstance", stub)
+    content = si.RetrieveContent()
+    try:
+        if content.sessionManager.currentSession is None:
+            return None
+    except vim.fault.NotAuthenticated:
+        return None
+    return si, content
+
+
+def _logout_quietly(content):
+    try:
+        content.sessionManager.Logout()
+    except Exception:  # pylint: disable=broad-except
+        pass
+
+
+def _reusing_login(**kwargs):
+    """(si, content, reused) with session_reuse: the cached session when vCenter still knows it, else a new
+    login that is cached (an idle one is logged out first)."""
+    path = sessions.session_path(dict(hostname=kwargs["host"], port=kwargs["port"], username=kwargs["user"]))
+    with sessions.locked(path):
+        record, state = sessions.load(path, kwargs["pwd"])
+        if state in ("usable", "idle"):
+            resumed = _resume(record, **dict(kwargs))
+            if resumed is not None and state == "usable":
+                sessions.touch(path)
+                return resumed + (True,)
+            if resumed is not None:  # idle too long: give it back to vCenter rather than leave it to time out
+                _logout_quietly(resumed[1])
+            sessions.forget(path)
+        si, content = _login(**dict(kwargs))
+        sessions.save(path, si._stub.cookie, si._stub.version, kwargs["pwd"])
+        return si, content, False
+
+
+def _connect_kwargs(params):
+    """The stub's arguments for the connection options (the CA bundle loaded), or raise VsphereError."""
     host, port, user = params["hostname"], params["port"], params["username"]
-    where = "vCenter %s:%s" % (host, port)
     if params.get("ca_bundle") and params["validate_certs"]:
         try:
             ctx = ssl_context(True, params["ca_bundle"])
         except (OSError, ssl.SSLError) as e:
-            raise VsphereError("Cannot load the CA bundle %s for %s: %s. Give a readable PEM file."
-                               % (params["ca_bundle"], where, e))
+            raise VsphereError("Cannot load the CA bundle %s for vCenter %s:%s: %s. Give a readable PEM file."
+                               % (params["ca_bundle"], host, port, e))
     else:
         ctx = ssl_context(params["validate_certs"])
     kwargs = dict(host=host, port=port, user=user, pwd=params["password"], sslContext=ctx,
                   timeout=params.get("timeout") or None)
     if params.get("proxy_host"):
         kwargs.update(httpProxyHost=params["proxy_host"], httpProxyPort=params.get("proxy_port") or 80)
+    return kwargs
+
+
+def connect(params):
+    """Return a logged-in (ServiceInstance, ServiceContent, reused) for the connection options, or raise
+    VsphereError. reused: the session is session_reuse's cached one (it is not logged out at the end)."""
+    host, user = params["hostname"], params["username"]
+    where = "vCenter %s:%s" % (host, params["port"])
+    kwargs = _connect_kwargs(params)
     try:
-        return _login(**kwargs)
+        if params.get("session_reuse"):
+            return _reusing_login(**kwargs)
+        return _login(**kwargs) + (False,)
     except vim.fault.InvalidLogin:
         raise VsphereError("%s rejected the login of user %s: check username and password (a user needs its "
                            "SSO domain, for example administrator@vsphere.local)." % (where, user))
@@ -112,6 +166,21 @@ def connect(params):
             raise VsphereError("Cannot reach %s: %s. Check hostname, port, proxy and that vCenter is up."
                                % (where, e.strerror or e))
         raise VsphereError("Cannot connect to %s: %s: %s" % (where, type(e).__name__, e))
+
+
+def logout_kept_session(params):
+    """Log out session_reuse's session for these connection options and forget it; True when there was one
+    (a session vCenter has already dropped is only forgotten)."""
+    path = sessions.session_path(params)
+    with sessions.locked(path):
+        record, state = sessions.load(path, params["password"])
+        if state == "none":
+            return sessions.forget(path)
+        resumed = _resume(record, **_connect_kwargs(params))
+        if resumed is not None:
+            _logout_quietly(resumed[1])
+        sessions.forget(path)
+        return True
 
 
 # SOAP methods that only read (or keep the books of reading); any other call changes something.
@@ -147,7 +216,8 @@ class VsphereClient:
 
     def __init__(self, params):
         self.params = params
-        self.si, self.content = connect(params)
+        self.si, self.content, self.reused = connect(params)
+        self.session_file = sessions.session_path(params) if params.get("session_reuse") else None
         self._rest = None
         self.changes = []
         self.in_flight = {}
@@ -193,12 +263,13 @@ class VsphereClient:
         return self._rest
 
     def close(self):
+        """Log out, unless the session is session_reuse's: then it stays for the next task."""
         if self._rest is not None:
             self._rest.close()
-        try:
-            self.content.sessionManager.Logout()
-        except Exception:  # pylint: disable=broad-except
-            pass
+        if self.session_file is not None:
+            sessions.touch(self.session_file)
+            return
+        _logout_quietly(self.content)
 
     def __enter__(self):
         return self
