@@ -232,7 +232,7 @@ def main():
     with module.errors("making node VMs ready"):
         client = module.vsphere
         lookup = NodeLookup(client, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
-                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"])).fetch()
+                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"])).fetch(p)
         matches = lookup.run(p, nodes)
         if p["fail_on_missing"] and lookup.missing:
             raise VsphereError("No VM found for: %s. Nothing was changed." % ", ".join(

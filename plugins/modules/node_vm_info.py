@@ -293,7 +293,7 @@ def main():
     nodes = kube_node_summaries(module) if p["from_cluster"] else None
     with module.errors("looking up node VMs"):
         lookup = NodeLookup(module.vsphere, p["datacenter"], p["folder"], with_ips=bool(p["ips"]),
-                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"])).fetch()
+                            with_uuids=bool(p["uuids"] or p["provider_ids"] or p["from_cluster"])).fetch(p)
         matches = lookup.run(p, nodes)
         tags = zone_tags(module.vsphere, lookup, matches, p)
         result = [describe(lookup, m, tags, p) for m in matches]

@@ -4,7 +4,9 @@
 """From Kubernetes nodes (names, BIOS UUIDs, provider IDs, IPs, Node objects) to their VMs.
 
 Cost: one PropertyCollector retrieval for the infrastructure and every VM's candidate properties, one for the
-details of the VMs that matched. Neither grows in requests with the inventory or with the number of nodes.
+details of the VMs that matched. Neither grows in requests with the inventory or with the number of nodes. A few
+BIOS UUIDs or provider IDs alone are answered by vCenter's search index instead (a request each, plus one for their
+properties), without reading every VM.
 """
 
 from __future__ import annotations
@@ -71,6 +73,24 @@ def kube_node_summaries(module):
         kube.close()
 
 
+# Up to this many UUID inputs are looked up in vCenter's search index (a request or two each); more are matched
+# against one read of every VM, whose cost does not grow with them.
+INDEX_LIMIT = 8
+
+
+def index_uuids(params, folder=None):
+    """The canonical BIOS UUIDs to find through vCenter's search index, or None to read every VM instead: only
+    when the inputs are BIOS UUIDs and provider IDs (no names, IPs or cluster Nodes), all well formed, at most
+    INDEX_LIMIT, and no folder narrows the scope (the index knows datacenters only)."""
+    if folder or params.get("from_cluster") or params.get("names") or params.get("ips"):
+        return None
+    uuids = [normalize_uuid(v) for v in params.get("uuids") or []]
+    uuids += [uuid_from_provider_id(v) for v in params.get("provider_ids") or []]
+    if not uuids or len(uuids) > INDEX_LIMIT or None in uuids:
+        return None
+    return sorted(set(uuids))
+
+
 class Match:
     """One VM found, with every input that led to it."""
 
@@ -103,8 +123,14 @@ class NodeLookup:
         self.errors = []
         self.ambiguous = []
 
-    def fetch(self):
-        """Read the VMs in scope (datacenter, folder) and index them by name and BIOS UUID; returns the lookup."""
+    def fetch(self, params=None):
+        """Read the VMs in scope (datacenter, folder) and index them by name and BIOS UUID; returns the lookup.
+
+        params: the lookup inputs; when they are a few BIOS UUIDs or provider IDs and nothing else, vCenter's
+        search index answers them (see index_uuids) instead of a read of every VM."""
+        uuids = index_uuids(params, self.folder) if params is not None else None
+        if uuids is not None:
+            return self._fetch_by_index(uuids)
         self.tree.fetch()
         scope = None
         if self.folder:
@@ -114,12 +140,37 @@ class NodeLookup:
             scope = self.tree.datacenter(self.datacenter)
         self.vms = {m: p for m, (o, p) in self.tree.vms.items()
                     if scope is None or (p.get("parent") is not None and scope in self.tree.ancestors(p["parent"]._moId))}
+        self._index()
+        return self
+
+    def _fetch_by_index(self, uuids):
+        """The infrastructure in one retrieval, then SearchIndex.FindAllByUuid per UUID (the byte-swapped order
+        only for one not found as given), then the found VMs' candidate properties in one retrieval."""
+        vm_props = self.tree.vm_props
+        self.tree.vm_props = None
+        self.tree.fetch()
+        self.tree.vm_props = vm_props
+        dc = self.tree.nodes[self.tree.datacenter(self.datacenter)]["obj"] if self.datacenter else None
+        index = self.client.content.searchIndex
+        found = {}
+        for uuid in uuids:
+            vms = index.FindAllByUuid(datacenter=dc, uuid=uuid, vmSearch=True, instanceUuid=False)
+            if not vms:
+                vms = index.FindAllByUuid(datacenter=dc, uuid=byte_swap(uuid), vmSearch=True, instanceUuid=False)
+            for vm in vms or []:
+                found[vm._moId] = vm
+        for obj, p in collect_objects(self.client, list(found.values()), sorted(set(vm_props) | {"parent"})):
+            self.tree.vms[obj._moId] = (obj, p)
+            self.vms[obj._moId] = p
+        self._index()
+        return self
+
+    def _index(self):
         for moid, p in self.vms.items():
             self.by_name.setdefault(p.get("name"), []).append(moid)
             uuid = normalize_uuid(p.get("config.uuid"))
             if uuid:
                 self.by_uuid.setdefault(uuid, []).append(moid)
-        return self
 
     # -- matching ----------------------------------------------------------------------------------
     def _ambiguity_errors(self):
@@ -248,7 +299,7 @@ def find_node(client, node, datacenter=None):
         params = {"uuids": [node]}
     else:
         params = {"names": [node]}
-    lookup = NodeLookup(client, datacenter, with_uuids="uuids" in params or "provider_ids" in params).fetch()
+    lookup = NodeLookup(client, datacenter, with_uuids="uuids" in params or "provider_ids" in params).fetch(params)
     matches = lookup.run(params)
     if not matches:
         raise VsphereError("No VM found for node %s." % node)
