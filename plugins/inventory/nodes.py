@@ -595,7 +595,7 @@ def tagged_vms(rest, category, name, error):
     if name not in tags:
         raise error("tag: no tag '%s' in category '%s' (known: %s)." % (name, category, ", ".join(sorted(tags)) or "none"))
     tid = tags[name]["id"]
-    objs = rest.call("POST", TAGGING + "/tag-association/id:%s?~action=list-attached-objects" % tid) or []
+    objs = rest.call("POST", TAGGING + "/tag-association/id:%s?~action=list-attached-objects" % tid, {}) or []
     return {o.get("id") for o in objs if o.get("type") == "VirtualMachine"}
 
 
