@@ -77,8 +77,10 @@ options:
     env:
       - name: VMWARE_VALIDATE_CERTS
   ca_bundle:
-    description: Path to a PEM file with the CA certificates that signed the certificate of vCenter.
-    type: path
+    description:
+      - Path to a PEM file with the CA certificates that signed the certificate of vCenter (empty - the system trust
+        store).
+    type: str
     env:
       - name: VMWARE_CA_BUNDLE
   proxy_host:
