@@ -11,7 +11,8 @@ version_added: 0.2.0
 description:
   - Hosts are the Nodes of a Kubernetes cluster (with O(kubernetes)), each matched to its VM as the vSphere cloud
     provider does (by the Node's systemUUID, else its providerID, else its name), or - on day 0, before a cluster
-    exists (without O(kubernetes)) - the node VMs chosen by O(folder), O(name_patterns) or O(tag).
+    exists (without O(kubernetes)) - the node VMs chosen by O(folder), O(name_patterns) or O(tag). A Node whose VM
+    is not found (in O(datacenter) and O(folder) when given) is left out, with a warning naming it.
   - Host variables (prefixed by O(vars_prefix)) - the VM name, moid, BIOS UUID, providerID, node addresses chosen by
     the cloud provider's rules, zone, region, instance type, node role and the readiness facts the provider needs
     (C(disk.EnableUUID), a ParaVirtual SCSI controller).

@@ -112,6 +112,19 @@ def test_the_lab_file_lists_every_node_with_its_vm_facts_and_groups(lab_env, vsp
     assert inv.group("not_ready_for_volumes") == {n for n in NODES if not inv.hostvars[n]["vsphere_ready_for_volumes"]}
 
 
+def test_a_node_without_a_vm_is_left_out_with_a_warning(tmp_path, kube):
+    import kubernetes
+    core = kubernetes.client.CoreV1Api(kube)
+    core.create_node({"metadata": {"name": "ghost-node"}})
+    try:
+        inv = inventory(tmp_path, nodes_config())
+    finally:
+        core.delete_node("ghost-node")
+    assert inv.rc == 0, inv.stderr
+    assert sorted(inv.hostvars) == NODES
+    assert "No VM found for the Node ghost-node" in " ".join(inv.stderr.split())
+
+
 def test_no_secret_is_in_the_output_nor_in_the_cache(tmp_path, lab_env):
     cache_dir = tmp_path / "cache"
     inv = inventory(tmp_path, nodes_config(cache=True, cache_plugin="ansible.builtin.jsonfile",
@@ -221,8 +234,8 @@ def test_day_0_chooses_vms_by_tag(tmp_path, vsphere):
     ({"kubernetes": {}, "role_groups": {"etcd": "x"}}, {}, "role_groups: unknown role etcd"),
     ({"tag": {"category": "k8s-zone"}}, {}, "tag"),
     ({}, {}, "nothing chooses the hosts: give kubernetes"),
-    ({"kubernetes": {}}, {"VMWARE_PASSWORD": None}, "no vCenter password: set password in the inventory file or "
-                                                     "the environment variable VMWARE_PASSWORD"),
+    ({"kubernetes": {}}, {"VMWARE_PASSWORD": None},
+     "no vCenter password: set password in the inventory file or the environment variable VMWARE_PASSWORD"),
     ({"kubernetes": {}}, {"VMWARE_PASSWORD": "Wr0ng-Secret-Passw0rd"}, "rejected the login of user"),
     ({"kubernetes": {}}, {"VMWARE_CA_BUNDLE": None}, "is not trusted"),
     ({"kubernetes": {"host": "https://127.0.0.1:1", "api_key": "tok-Secret-123456"}},

@@ -118,8 +118,8 @@ def test_not_ready_without_pvscsi_or_enable_uuid():
 def test_plain_turns_anything_into_json_types():
     class Enum(str):
         pass
-    assert nodes.plain({"a": (1, Enum("x"), None, True), 2: object}) == {"a": [1, "x", None, True],
-                                                                          "2": str(object)}
+    wanted = {"a": [1, "x", None, True], "2": str(object)}
+    assert nodes.plain({"a": (1, Enum("x"), None, True), 2: object}) == wanted
 
 
 def test_secrets_are_found_and_scrubbed():
