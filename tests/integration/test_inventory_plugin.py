@@ -191,30 +191,35 @@ def test_day_0_chooses_vms_by_name_pattern(tmp_path):
     assert inv.hostvars["k8s-worker-1"]["ansible_host"] == "192.168.100.12"
 
 
-def tag_vms(vsphere, category, tag, names):
-    """Attach a tag (made if missing) to VMs, through vCenter's tagging REST API."""
+@pytest.fixture
+def etcd_tag(vsphere):
+    """The tag inventory-test-role/etcd on k8s-cp-1 and k8s-worker-3 (made through vCenter's tagging REST API),
+    removed after the test."""
     from pyVmomi import vim
-    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession
-    rest = RestSession(dict(hostname=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]),
-                            username=os.environ["VMWARE_USER"], password=os.environ["VMWARE_PASSWORD"],
-                            validate_certs=True, ca_bundle=os.environ["VMWARE_CA_BUNDLE"]))
+    from lab_vsphere import Tags
+    tags = Tags()
     try:
-        cats = rest.categories()
-        cid = cats[category]["id"] if category in cats else rest.create_category(category, "MULTIPLE", [])
-        tags = rest.tags_in(cid)
-        tid = tags[tag]["id"] if tag in tags else rest.create_tag(tag, cid)
-        view = vsphere.content.viewManager.CreateContainerView(vsphere.content.rootFolder, [vim.VirtualMachine], True)
-        for vm in view.view:
-            if vm.name in names:
-                rest.attach(tid, vm)
-        view.DestroyView()
-    finally:
-        rest.close()
+        cid = tags.category_id("inventory-test-role")
+    except KeyError:
+        cid = tags.call("POST", "/tagging/category", {"create_spec": {
+            "name": "inventory-test-role", "description": "", "cardinality": "MULTIPLE", "associable_types": []}})
+    tid = next((t for t in tags.call("POST", "/tagging/tag/id:%s?~action=list-tags-for-category" % cid, {}) or []
+                if tags.call("GET", "/tagging/tag/id:" + t)["name"] == "etcd"), None)  # left by an interrupted run
+    tid = tid or tags.create_tag("inventory-test-role", "etcd")
+    view = vsphere.content.viewManager.CreateContainerView(vsphere.content.rootFolder, [vim.VirtualMachine], True)
+    vms = [vm for vm in view.view if vm.name in ("k8s-cp-1", "k8s-worker-3")]
+    view.DestroyView()
+    for vm in vms:
+        tags.attach(tid, vm)
+    yield {"category": "inventory-test-role", "name": "etcd"}
+    for vm in vms:
+        tags.detach(tid, vm)
+    tags.delete_tag(tid)
+    tags.call("DELETE", "/tagging/category/id:" + cid)
 
 
-def test_day_0_chooses_vms_by_tag(tmp_path, vsphere):
-    tag_vms(vsphere, "inventory-test-role", "etcd", ["k8s-cp-1", "k8s-worker-3"])
-    tag = {"category": "inventory-test-role", "name": "etcd"}
+def test_day_0_chooses_vms_by_tag(tmp_path, etcd_tag):
+    tag = etcd_tag
     inv = inventory(tmp_path, {"plugin": "vsphere_k8s.cloud_provider.nodes", "tag": tag})
     assert inv.rc == 0, inv.stderr
     assert sorted(inv.hostvars) == ["k8s-cp-1", "k8s-worker-3"]
