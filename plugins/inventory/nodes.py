@@ -66,6 +66,7 @@ options:
   password:
     description:
       - The password of O(username). It is never shown nor cached. Required (here or in the environment).
+      - In the file it may be vault-encrypted (C(ansible-vault encrypt_string)).
     type: str
     aliases: [pass, pwd]
     env:

@@ -139,6 +139,19 @@ def test_no_secret_is_in_the_output_nor_in_the_cache(tmp_path, lab_env):
     assert "password" not in inv.stdout.lower() and "password" not in cached.lower()
 
 
+def test_a_vault_encrypted_password_in_the_file_is_used_and_not_shown(tmp_path):
+    (tmp_path / "vault-pass").write_text("inventory-vault-pass\n")
+    enc = subprocess.run(["ansible-vault", "encrypt_string", "--vault-password-file", str(tmp_path / "vault-pass"),
+                          "--stdin-name", "password"], input=os.environ["VMWARE_PASSWORD"], capture_output=True,
+                         text=True, check=True).stdout
+    config = "plugin: vsphere_k8s.cloud_provider.nodes\nkubernetes: {}\n" + enc
+    inv = inventory(tmp_path, config, env={"VMWARE_PASSWORD": None},
+                    args=("--list", "--vault-password-file", str(tmp_path / "vault-pass")))
+    assert inv.rc == 0, inv.stderr
+    assert sorted(inv.hostvars) == NODES
+    assert os.environ["VMWARE_PASSWORD"] not in inv.stdout + inv.stderr
+
+
 def test_a_second_listing_comes_from_the_cache_without_a_request(tmp_path, vcsim_trace):
     config = nodes_config(cache=True, cache_plugin="ansible.builtin.jsonfile",
                           cache_connection=str(tmp_path / "cache"), cache_timeout=3600)
