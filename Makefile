@@ -1,7 +1,7 @@
 # vsphere_k8s.cloud_provider: developer entry points. See README.md.
 SHELL := /bin/bash
 
-.PHONY: help venv lab lab-down lab-status demo test sanity unit integration packaging compat build bench clean
+.PHONY: help venv lab lab-down lab-status demo test sanity docs-lint unit integration packaging compat build bench docs clean
 
 help:
 	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
@@ -10,6 +10,7 @@ help:
 	@echo "                then the real vSphere cloud controller (CPI) initializes the lab's Nodes and stops"
 	@echo "make test       everything CI runs: sanity, unit, integration, packaging, ansible-core 2.16 compat"
 	@echo "make build      build the collection tarball into .build/"
+	@echo "make docs       the HTML docsite of the collection into .build/docs (antsibull-docs and Sphinx, .venv-docs)"
 
 venv:
 	@bash lab/venv.sh .venv newest
@@ -34,8 +35,28 @@ test:
 sanity unit integration packaging compat:
 	@bash tests/run.sh $@
 
+docs-lint:
+	@bash tests/run.sh docs
+
 build: venv
 	@mkdir -p .build && .venv/bin/ansible-galaxy collection build --force --output-path .build .
+
+# antsibull-docs makes a Sphinx site template and the collection's RST pages, Sphinx renders them. The collection is
+# found through a link tree; the ansible docs it refers to are not fetched (intersphinx warnings without a network).
+DOCS_SRC := .build/docs-src
+docs:
+	@bash lab/venv.sh .venv-docs docs
+	@rm -rf .build/docs $(DOCS_SRC) && mkdir -p .build $(DOCS_SRC)/collections/ansible_collections/vsphere_k8s && \
+		mkdir -m 700 $(DOCS_SRC)/site && \
+		ln -sfn "$(CURDIR)" $(DOCS_SRC)/collections/ansible_collections/vsphere_k8s/cloud_provider
+	@export PATH="$(CURDIR)/.venv-docs/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(DOCS_SRC)/collections" && \
+		antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir $(DOCS_SRC)/site \
+			vsphere_k8s.cloud_provider >/dev/null && \
+		cd $(DOCS_SRC)/site && chmod 700 rst && \
+		antsibull-docs --config-file antsibull-docs.cfg collection --use-current --squash-hierarchy --fail-on-error \
+			--dest-dir rst vsphere_k8s.cloud_provider && \
+		sphinx-build -q -b html -c . rst "$(CURDIR)/.build/docs"
+	@echo "docs: $(CURDIR)/.build/docs/index.html"
 
 bench: lab
 	@bash benchmarks/run.sh

@@ -4,6 +4,7 @@
 #   lab/venv.sh DIR compat          Python 3.11 with ansible-core 2.16 (the oldest requires_ansible allows)
 #   lab/venv.sh DIR peers           the peers benchmarks compare with: PyPI's 'ansible' package
 #                                   (community.vmware, kubernetes.core) in a virtualenv of its own
+#   lab/venv.sh DIR docs            ansible-core with antsibull-docs and Sphinx (the docs lint and 'make docs')
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=$1 mode=${2:-newest}
@@ -28,6 +29,11 @@ elif [ "$mode" = peers ]; then
     py=$(find_python 3.13 3.12 3.11) || { echo "venv: Python 3.11 or newer is needed" >&2; exit 1; }
     core='ansible'
     reqs=(-r "$ROOT/requirements.txt")
+elif [ "$mode" = docs ]; then
+    py=$(find_python 3.13 3.12 3.11) || { echo "venv: Python 3.11 or newer is needed" >&2; exit 1; }
+    core='ansible-core'
+    # The theme and extensions antsibull-docs sphinx-init asks for; runtime requirements so the docs import.
+    reqs=(-r "$ROOT/requirements.txt" antsibull-docs 'sphinx-ansible-theme>=0.9.0' sphinx)
 else
     py=$(find_python 3.13 3.12 3.11) || { echo "venv: Python 3.11 or newer is needed" >&2; exit 1; }
     core='ansible-core'

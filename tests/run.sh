@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test entry point of 'make test' and CI: tests/run.sh all|sanity|unit|integration|packaging|compat
+# The test entry point of 'make test' and CI: tests/run.sh all|sanity|docs|unit|integration|packaging|compat
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -40,6 +40,14 @@ print(get_venv_packages(NativePythonConfig(version="'"$py"'"))["pip"])' 2>/dev/n
     local rc=$?
     rm -rf "$top"
     return $rc
+}
+
+docs() {
+    # antsibull-docs checks every plugin's and role's documentation (schema, markup, references) in its own
+    # virtualenv (lab/venv.sh DIR docs); the HTML docsite is 'make docs'.
+    bash lab/venv.sh .venv-docs docs || return 1
+    (export PATH="$ROOT/.venv-docs/bin:$PATH" && unset ANSIBLE_COLLECTIONS_PATH &&
+        antsibull-docs lint-collection-docs --plugin-docs .)
 }
 
 pytest_run() { # venv junit-name paths...
@@ -93,17 +101,19 @@ rc=0
 case "$what" in
     all)
         step sanity sanity || rc=1
+        step docs docs || rc=1
         step unit pytest_run .venv unit tests/unit || rc=1
         step packaging pytest_run .venv packaging tests/packaging || rc=1
         step integration integration || rc=1
         step compat compat || rc=1
         ;;
     sanity) step sanity sanity || rc=1 ;;
+    docs) step docs docs || rc=1 ;;
     unit) step unit pytest_run .venv unit tests/unit || rc=1 ;;
     packaging) step packaging pytest_run .venv packaging tests/packaging || rc=1 ;;
     integration) step integration integration || rc=1 ;;
     compat) step compat compat || rc=1 ;;
-    *) echo "usage: tests/run.sh all|sanity|unit|integration|packaging|compat" >&2; exit 2 ;;
+    *) echo "usage: tests/run.sh all|sanity|docs|unit|integration|packaging|compat" >&2; exit 2 ;;
 esac
 summary
 exit $rc

@@ -1,0 +1,52 @@
+"""ansible-inventory --list: our inventory plugin (vsphere_k8s.cloud_provider.nodes) versus community.vmware's
+vmware_vm_inventory on the same vCenter. Run with the lab at LAB_VMS=5000 (benchmarks/run.sh does it).
+
+Rows: ours with the cluster's 4 Nodes as hosts (what the plugin is for); ours with every VM as a host (day 0,
+name_patterns ['*'], the same host count as the peer); the peer listing every VM (its defaults, no tags)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+from _harness import OURS_BIN, PEERS_BIN, peer_connection, trace_count, trace_since
+
+
+def run(bin_dir, config, suffix):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "inv" + suffix)
+        with open(path, "w") as f:
+            yaml.safe_dump(config, f)
+        env = dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="1", ANSIBLE_DEPRECATION_WARNINGS="0")
+        before = trace_count()
+        t0 = time.monotonic()
+        proc = subprocess.run([os.path.join(bin_dir, "ansible-inventory"), "-i", path, "--list"], env=env,
+                              capture_output=True, text=True, check=False)
+        seconds = time.monotonic() - t0
+    if proc.returncode != 0:
+        sys.exit("ansible-inventory failed: %s" % proc.stderr[-3000:])
+    entries = trace_since(before)
+    hosts = len(json.loads(proc.stdout)["_meta"]["hostvars"])
+    return (seconds, sum(1 for e in entries if e.get("kind") == "soap"),
+            sum(1 for e in entries if e.get("kind") == "http"), hosts)
+
+
+with open(os.environ["LAB_VCSIM_INFO"]) as f:
+    total = json.load(f)["vms_total"]
+ours_nodes = {"plugin": "vsphere_k8s.cloud_provider.nodes", "kubernetes": {}, "zone_category": "k8s-zone",
+              "region_category": "k8s-region", "internal_network_subnet_cidr": ["10.0.0.0/24"]}
+ours_all = {"plugin": "vsphere_k8s.cloud_provider.nodes", "name_patterns": ["*"]}
+peer = dict(peer_connection(), plugin="community.vmware.vmware_vm_inventory")
+rows = []
+for attempt in (1, 2):
+    rows.append(("ours: the cluster's Nodes (run %d)" % attempt,) + run(OURS_BIN, ours_nodes, ".vsphere_k8s.yml"))
+    rows.append(("ours: every VM, day 0 (run %d)" % attempt,) + run(OURS_BIN, ours_all, ".vsphere_k8s.yml"))
+    rows.append(("peer: community.vmware.vmware_vm_inventory (run %d)" % attempt,) + run(PEERS_BIN, peer, ".vmware.yml"))
+print("inventory: %d VMs" % total)
+print("%-56s %8s %6s %6s %6s" % ("ansible-inventory --list", "seconds", "SOAP", "HTTP", "hosts"))
+for label, seconds, soap, rest, hosts in rows:
+    print("%-56s %8.2f %6d %6d %6d" % (label, seconds, soap, rest, hosts))
