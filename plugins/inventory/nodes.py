@@ -99,6 +99,14 @@ options:
     description: Seconds to wait for vCenter to answer one request.
     type: int
     default: 120
+  session_reuse:
+    description:
+      - Keep the vCenter session in the user's cache for the tasks that follow instead of logging out, as the
+        modules' O(session_reuse) option does; end the play with the C(vcenter_session) module (O(state=absent)).
+    type: bool
+    default: false
+    env:
+      - name: VMWARE_SESSION_REUSE
   kubernetes:
     description:
       - How to reach the Kubernetes API server whose Nodes are the hosts. The keys are those of the
@@ -507,11 +515,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             VsphereClient,
             VsphereError,
         )
-        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.node_lookup import (
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_facts import describe, zone_tags
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_lookup import (
             NodeLookup,
             kube_node_summaries,
         )
-        from ansible_collections.vsphere_k8s.cloud_provider.plugins.modules.node_vm_info import describe
 
         if PYVMOMI_IMPORT_ERROR:
             raise AnsibleParserError("the Python package pyvmomi is needed: pip install pyvmomi")
@@ -523,7 +531,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except VsphereError as e:
             raise AnsibleParserError(str(e))
         with client:
-            lookup = NodeLookup(client, params["datacenter"], params["folder"], with_ips=False, with_uuids=True)
+            lookup = NodeLookup(client, params["datacenter"], params["folder"], with_ips=False, with_uuids=True).fetch()
             if nodes is not None:
                 matches = lookup.run({}, nodes)
                 labels = {m.moid: (m.kube_node or {}).get("labels") or {} for m in matches}
@@ -533,14 +541,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     lookup._one("vm", lookup.vms[moid].get("name"), [moid], how)  # pylint: disable=protected-access
                 matches = lookup.run({})
                 labels = {}
-            tags = {}
-            if matches and (params["zone_category"] or params["region_category"]):
-                objs = {}
-                for m in matches:
-                    host = m.props.get("runtime.host")
-                    for moid in lookup.tree.ancestors(host._moId) if host is not None else []:
-                        objs[moid] = lookup.tree.get(moid)["obj"]
-                tags = client.rest().attached_tags(list(objs.values()))
+            tags = zone_tags(client, lookup, matches, params)
             records = []
             for m in matches:
                 entry = describe(lookup, m, tags, params)
