@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read a site once into a Snapshot for the checks.
+
+vSphere is read through the PropertyCollector, one retrieval per kind of object: the inventory tree with every
+VM's name, BIOS UUID and folder; the details of the node VMs (and of the VMs in the node folder) in one more; the
+datastores in one. Tags come in one REST call for the associations, plus one per distinct zone or region tag.
+Nothing is read per Node, PV or VM.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import KubernetesError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import cloudconf
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import (
+    Controller,
+    Disk,
+    NodeSnap,
+    Snapshot,
+    VmSnap,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.uuids import (
+    byte_swap,
+    normalize_uuid,
+)
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass
+
+CSI_DRIVER = "csi.vsphere.vmware.com"
+CPI_CONFIGMAP = ("kube-system", "vsphere-cloud-config", "vsphere.conf")
+CSI_SECRET = ("vmware-system-csi", "vsphere-config-secret", "csi-vsphere.conf")
+VM_PROPS = ["name", "config.uuid", "parent", "config.template"]
+DETAIL_PROPS = ["name", "config.version", "config.extraConfig", "config.hardware.device", "runtime.powerState",
+                "runtime.host", "guest.toolsRunningStatus", "guest.hostName", "guest.net", "guest.ipAddress"]
+DS_PROPS = ["name", "summary.url", "summary.type", "summary.capacity", "summary.freeSpace", "summary.accessible",
+            "host", "parent"]
+
+
+class Gatherer:
+    """Fills a Snapshot from one vSphere client and one Kubernetes client."""
+
+    def __init__(self, client, kube, params):
+        self.client, self.kube, self.p = client, kube, params
+        self.snap = Snapshot()
+        self.tree = None
+        self.datacenter = None
+        self.problems = []   # what could not be read, as findings-to-be: (check, object, message, why, fix)
+
+    # -- Kubernetes --------------------------------------------------------------------------------
+    def kube_reads(self):
+        s = self.snap
+        nodes = self.kube.list("Node")
+        s.nodes = [_node(node_summary(n)) for n in nodes]
+        s.csi_installed = self.kube.get("CSIDriver", CSI_DRIVER) is not None
+        cm = self.kube.get("ConfigMap", CPI_CONFIGMAP[1], CPI_CONFIGMAP[0])
+        if cm is not None:
+            text = (cm.get("data") or {}).get(CPI_CONFIGMAP[2])
+            s.configs.append(self._config("cpi", "ConfigMap", CPI_CONFIGMAP, text, cloudconf.parse_cpi))
+        sec = self.kube.get("Secret", CSI_SECRET[1], CSI_SECRET[0])
+        if sec is not None:
+            raw = (sec.get("data") or {}).get(CSI_SECRET[2])
+            text = base64.b64decode(raw).decode("utf-8", "replace") if raw else None
+            s.configs.append(self._config("csi", "Secret", CSI_SECRET, text, cloudconf.parse_csi))
+        for conf in s.configs:
+            for vc in (conf.get("parsed") or {}).get("vcenters", []):
+                if vc.get("secret_name"):
+                    ns = vc.get("secret_namespace") or "kube-system"
+                    secret = self.kube.get("Secret", vc["secret_name"], ns)
+                    vc["secret"] = None if secret is None else {
+                        k: base64.b64decode(v).decode("utf-8", "replace") for k, v in (secret.get("data") or {}).items()}
+        self._settings_from_configs()
+
+    def _config(self, kind, obj_kind, where, text, parser):
+        ns, name, key = where
+        entry = dict(kind=kind, object=dict(kind=obj_kind, name="%s/%s" % (ns, name)), key=key, parsed=None, error=None)
+        if not text:
+            entry["error"] = "key %s is missing or empty" % key
+            return entry
+        try:
+            entry["parsed"] = parser(text)
+        except cloudconf.CloudConfError as e:
+            entry["error"] = str(e)
+        return entry
+
+    def _settings_from_configs(self):
+        st, p = self.snap.settings, self.p
+        cpi = next((c["parsed"] for c in self.snap.configs if c["kind"] == "cpi" and c["parsed"]), None)
+        labels = (cpi or {}).get("labels") or {}
+        st.zone_category = p.get("zone_category") or labels.get("zone")
+        st.region_category = p.get("region_category") or labels.get("region")
+        opts = dict((cpi or {}).get("nodes") or {})
+        opts["ip_family"] = (cpi or {}).get("ip_family") or ["ipv4"]
+        st.nodes_options = opts
+
+    # -- vSphere -----------------------------------------------------------------------------------
+    def vsphere_reads(self):
+        s = self.snap
+        self.tree = tree = InventoryTree(self.client, vm_props=VM_PROPS)
+        self.datacenter = tree.datacenter(self.p.get("datacenter"))
+        s.datacenters = [n["name"] for m, n in tree.nodes.items() if isinstance(n["obj"], vim.Datacenter)]
+        if self.p.get("node_folder"):
+            try:
+                s.settings.node_folder = tree.path(tree.folder(self.p["node_folder"], self.datacenter, "vm"))
+            except VsphereError as e:
+                self.problems.append(("config.node_folder_missing", dict(kind="Folder", name=self.p["node_folder"]),
+                                      str(e)))
+        by_uuid, by_name = {}, {}
+        for moid, (_o, props) in tree.vms.items():
+            if props.get("config.template"):
+                continue
+            u = normalize_uuid(props.get("config.uuid"))
+            if u:
+                by_uuid.setdefault(u, []).append(moid)
+            by_name.setdefault(props.get("name"), []).append(moid)
+        for node in s.nodes:
+            node.vm, node.matched_by = _match(node, by_uuid, by_name)
+        folder_moid = None
+        if s.settings.node_folder:
+            folder_moid = tree.folder(s.settings.node_folder, self.datacenter, "vm")
+            s.node_folder_vms = sorted(m for m, (_o, props) in tree.vms.items()
+                                       if props.get("parent") is not None and props["parent"]._moId == folder_moid
+                                       and not props.get("config.template"))
+        wanted = sorted({n.vm for n in s.nodes if n.vm} | set(s.node_folder_vms))
+        for obj, props in collect_objects(self.client, [tree.vms[m][0] for m in wanted], DETAIL_PROPS):
+            base = tree.vms[obj._moId][1]
+            s.vms[obj._moId] = self._vm(obj._moId, base, props)
+
+    def _vm(self, moid, base, props):
+        devices = props.get("config.hardware.device") or []
+        parent = base.get("parent")
+        host = props.get("runtime.host")
+        enable = vm_facts.extra_config(props, "disk.EnableUUID")
+        return VmSnap(
+            moid=moid, name=base.get("name"), uuid=normalize_uuid(base.get("config.uuid")),
+            folder=self.tree.path(parent._moId) if parent is not None else None,
+            power_state=str(props.get("runtime.powerState")), hardware_version=props.get("config.version"),
+            tools_running=props.get("guest.toolsRunningStatus"), enable_uuid=enable,
+            controllers=[Controller(c["type"], c["bus_number"], c["units_in_use"])
+                         for c in vm_facts.controllers(devices)],
+            disks=[Disk(d["path"], d["fcd_id"], d["capacity_bytes"]) for d in vm_facts.disks(devices)],
+            host=host._moId if host is not None else None, hostname=props.get("guest.hostName"),
+            nics=vm_facts.guest_nics(props), template=bool(base.get("config.template")))
+
+
+def _node(summary):
+    return NodeSnap(name=summary["name"], provider_id=summary["provider_id"], system_uuid=summary["system_uuid"],
+                    addresses=summary["addresses"], zone=summary["zone"], region=summary["region"],
+                    uninitialized=summary["uninitialized"])
+
+
+def _match(node, by_uuid, by_name):
+    """As node_vm_info does: the systemUUID (either byte order), else the providerID, else the name."""
+    for value in (node.system_uuid, node.provider_id):
+        u = normalize_uuid(value)
+        if not u:
+            continue
+        for candidate, how in ((u, "bios uuid"), (byte_swap(u), "byte-swapped bios uuid")):
+            if len(by_uuid.get(candidate, [])) == 1:
+                return by_uuid[candidate][0], how
+    if len(by_name.get(node.name, [])) == 1:
+        return by_name[node.name][0], "vm name"
+    return None, None
+
+
+def gather(client, kube, params):
+    g = Gatherer(client, kube, params)
+    try:
+        g.kube_reads()
+    except KubernetesError:
+        raise
+    g.vsphere_reads()
+    return g
