@@ -27,7 +27,7 @@ options:
       - The areas to check, in the order of the report. Default, every area.
     type: list
     elements: str
-    choices: [nodes, readiness]
+    choices: [nodes, readiness, addresses, zones]
   node_folder:
     description:
       - The VM folder the node VMs belong in (inventory path such as V(/DC0/vm/kubernetes), or a path below the
@@ -231,6 +231,8 @@ def main():
     result = dict(changed=False, changes=[], reboot_required=[])
     with vsphere_errors(module, client, "checking the site against vCenter"):
         g.vsphere_reads()
+        if not p["checks"] or "zones" in p["checks"]:
+            g.zone_reads()
         findings, _summary = run_checks(g.snap, p["checks"])
         for check, o, message in g.problems:
             sev, why, fix = GATHER_PROBLEMS[check]

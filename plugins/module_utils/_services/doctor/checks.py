@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
+    addresses,
     nodes,
     readiness,
+    zones,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import (
     SEVERITIES,
@@ -17,6 +19,8 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._servic
 CHECKS = (
     ("nodes", nodes.check),
     ("readiness", readiness.check),
+    ("addresses", addresses.check),
+    ("zones", zones.check),
 )
 AREAS = tuple(a for a, _f in CHECKS)
 

@@ -27,6 +27,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import TAGGING
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.uuids import (
     byte_swap,
     normalize_uuid,
@@ -136,6 +137,44 @@ class Gatherer:
             base = tree.vms[obj._moId][1]
             s.vms[obj._moId] = self._vm(obj._moId, base, props)
 
+    def zone_reads(self):
+        """Tag categories, the zone and region tags and where they are attached (REST: the category list, one call
+        per category and per zone or region tag, one for every attachment); the ancestry of the hosts that run
+        node VMs and of their clusters' other hosts (from the inventory tree already read)."""
+        s, tree = self.snap, self.tree
+        for moid, n in tree.nodes.items():
+            s.object_kinds[moid] = (type(n["obj"]).__name__.split(".")[-1], n["name"])
+        clusters = {tree.cluster_of(vm.host) for vm in s.vms.values() if vm.host}
+        clusters.discard(None)
+        s.hosts = sorted(h for h in tree.of_type(vim.HostSystem) if tree.cluster_of(h) in clusters)
+        for h in set(s.hosts) | {vm.host for vm in s.vms.values() if vm.host}:
+            s.ancestors[h] = tree.ancestors(h)
+        wanted = [c for c in (s.settings.zone_category, s.settings.region_category) if c]
+        if not wanted:
+            return
+        rest = self.client.rest()
+        s.categories = {name: dict(id=c.get("id"), cardinality=c.get("cardinality"),
+                                   associable_types=c.get("associable_types"))
+                        for name, c in rest.categories().items()}
+        tag_names = {}
+        for cat in wanted:
+            if cat in s.categories:
+                for tag_name, tag in rest.tags_in(s.categories[cat]["id"]).items():
+                    tag_names[tag["id"]] = (cat, tag_name)
+        if not tag_names:
+            return
+        rows = rest.call("POST", TAGGING + "/tag-association?~action=list-attached-objects-on-tags",
+                         {"tag_ids": sorted(tag_names)}) or []
+        for row in rows:
+            key = tag_names.get(row.get("tag_id"))
+            if key is None:
+                continue
+            for o in row.get("object_ids") or []:
+                s.tag_attachments.setdefault(key, []).append((o.get("type"), o.get("id")))
+                s.tags.setdefault(o.get("id"), []).append(key)
+                if o.get("id") in tree.vms:
+                    s.object_kinds[o["id"]] = ("VirtualMachine", tree.vms[o["id"]][1].get("name"))
+
     def _vm(self, moid, base, props):
         devices = props.get("config.hardware.device") or []
         parent = base.get("parent")
@@ -180,4 +219,5 @@ def gather(client, kube, params):
     except KubernetesError:
         raise
     g.vsphere_reads()
+    g.zone_reads()
     return g
