@@ -134,6 +134,11 @@ reboot_required:
   returned: always
   type: list
   elements: str
+areas:
+  description: The areas checked, in the order of the report.
+  returned: always
+  type: list
+  elements: str
 query_result:
   description: The value of O(query) on the result.
   returned: when query is given
@@ -253,6 +258,7 @@ def main():
             result["changed"] = bool(items)
             if errors:
                 result["failed_repairs"] = errors
+    result["areas"] = [a for a in AREAS if not p["checks"] or a in p["checks"]]
     result["findings"] = [f.as_dict() for f in findings]
     result["summary"] = summarize(findings)
     result["reboot_required"].sort()
