@@ -210,18 +210,18 @@ class Faults:
 
     def zone_label(self):
         api = core(self.kube)
-        api.patch_node("k8s-worker-1", {"metadata": {"labels": {"topology.kubernetes.io/zone": "zone-b"}}})
+        api.patch_node("k8s-cp-1", {"metadata": {"labels": {"topology.kubernetes.io/zone": "zone-b"}}})
         self.undo.append(lambda: api.patch_node(
-            "k8s-worker-1", {"metadata": {"labels": {"topology.kubernetes.io/zone": "zone-a"}}}))
-        return {("zones.label_mismatch", "k8s-worker-1")}
+            "k8s-cp-1", {"metadata": {"labels": {"topology.kubernetes.io/zone": "zone-a"}}}))
+        return {("zones.label_mismatch", "k8s-cp-1")}
 
     def tag_on_vm(self):
         rest = rest_session()
-        vm = self.vm("DC0_H0_VM0")
+        vm = self.vm("DC0_C0_RP0_VM0")
         tid = tag_id(rest, "k8s-zone", "zone-a")
         tag_op(rest, "attach", tid, vm)
         self.undo.append(lambda: tag_op(rest_session(), "detach", tid, vm))
-        return {("zones.tag_on_wrong_object", "DC0_H0_VM0")}
+        return {("zones.tag_on_wrong_object", "DC0_C0_RP0_VM0")}
 
     def host_without_zone(self):
         rest = rest_session()
