@@ -27,7 +27,7 @@ options:
       - The areas to check, in the order of the report. Default, every area.
     type: list
     elements: str
-    choices: [nodes, readiness, addresses, zones]
+    choices: [nodes, readiness, addresses, zones, config]
   node_folder:
     description:
       - The VM folder the node VMs belong in (inventory path such as V(/DC0/vm/kubernetes), or a path below the
@@ -233,11 +233,15 @@ def main():
     g.snap.settings.min_hardware_version = p["min_hardware_version"]
     with kube_errors(module, kube, "Reading the Kubernetes cluster (nothing was changed)"):
         g.kube_reads()
+    for secret in g.secrets:
+        module.no_log_values.add(secret)
     result = dict(changed=False, changes=[], reboot_required=[])
     with vsphere_errors(module, client, "checking the site against vCenter"):
         g.vsphere_reads()
         if not p["checks"] or "zones" in p["checks"]:
             g.zone_reads()
+        if not p["checks"] or "config" in p["checks"]:
+            g.config_reads()
         findings, _summary = run_checks(g.snap, p["checks"])
         for check, o, message in g.problems:
             sev, why, fix = GATHER_PROBLEMS[check]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
     addresses,
+    config,
     nodes,
     readiness,
     zones,
@@ -21,6 +22,7 @@ CHECKS = (
     ("readiness", readiness.check),
     ("addresses", addresses.check),
     ("zones", zones.check),
+    ("config", config.check),
 )
 AREAS = tuple(a for a, _f in CHECKS)
 

@@ -56,7 +56,8 @@ class Gatherer:
         self.snap = Snapshot()
         self.tree = None
         self.datacenter = None
-        self.problems = []   # what could not be read, as findings-to-be: (check, object, message, why, fix)
+        self.problems = []
+        self.secrets = []    # passwords met in the cluster's configs and Secrets (the module hides them)   # what could not be read, as findings-to-be: (check, object, message, why, fix)
 
     # -- Kubernetes --------------------------------------------------------------------------------
     def kube_reads(self):
@@ -78,8 +79,13 @@ class Gatherer:
                 if vc.get("secret_name"):
                     ns = vc.get("secret_namespace") or "kube-system"
                     secret = self.kube.get("Secret", vc["secret_name"], ns)
-                    vc["secret"] = None if secret is None else {
+                    vc["_secret"] = None if secret is None else {
                         k: base64.b64decode(v).decode("utf-8", "replace") for k, v in (secret.get("data") or {}).items()}
+                    vc["secret_exists"] = secret is not None
+                    vc["secret_keys"] = sorted(vc["_secret"] or {})
+                    self.secrets.extend(v for k, v in (vc["_secret"] or {}).items() if k.endswith("password"))
+                if vc.get("password"):
+                    self.secrets.append(vc["password"])
         self._settings_from_configs()
 
     def _config(self, kind, obj_kind, where, text, parser):
@@ -175,6 +181,73 @@ class Gatherer:
                 if o.get("id") in tree.vms:
                     s.object_kinds[o["id"]] = ("VirtualMachine", tree.vms[o["id"]][1].get("name"))
 
+    def config_reads(self):
+        """For each vCenter of each config found in the cluster that is the vCenter read here: whether its
+        credentials log in (one login per distinct user), and the privileges that user lacks (one
+        HasUserPrivilegeOnEntities call per user and component, over every object concerned)."""
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (  # pylint: disable=import-outside-toplevel
+            VsphereClient,
+        )
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.config import (  # pylint: disable=import-outside-toplevel
+            PRIVILEGES,
+        )
+        s, tree = self.snap, self.tree
+        ours = str(self.client.params["hostname"]).lower()
+        logins = {}
+        entities = {
+            "Folder": [tree.get(tree.ancestors(self.datacenter)[-1])["obj"]],
+            "Datacenter": [tree.get(self.datacenter)["obj"]],
+            "VirtualMachine": [tree.vms[n.vm][0] for n in s.nodes if n.vm],
+            "Datastore": [tree.get(m)["obj"] for m in tree.of_type(vim.Datastore, self.datacenter)],
+        }
+        for conf in s.configs:
+            for vc in (conf.get("parsed") or {}).get("vcenters", []):
+                vc["checked"] = str(vc["server"]).lower() == ours
+                if not vc["checked"]:
+                    continue
+                user, password = vc.get("user"), vc.get("password")
+                keys = cloudconf.credential_keys(vc["server"])
+                if vc.get("_secret") and keys:
+                    user = vc["_secret"].get(keys[0], user)
+                    password = vc["_secret"].get(keys[1], password)
+                vc["user"] = user
+                vc.pop("password", None)
+                if not user or password is None:
+                    continue
+                key = (user, password)
+                if key not in logins:
+                    try:
+                        other = VsphereClient(dict(self.client.params, username=user, password=password))
+                        other.close()
+                        logins[key] = None
+                    except VsphereError as e:
+                        logins[key] = str(e).replace(password, "********") if password else str(e)
+                vc["login_error"] = logins[key]
+                if logins[key] is None:
+                    vc["missing_privileges"] = self._missing_privileges(user, PRIVILEGES.get(conf["kind"], {}),
+                                                                        entities)
+            for vc in (conf.get("parsed") or {}).get("vcenters", []):
+                vc.pop("password", None)
+                vc.pop("_secret", None)
+
+    def _missing_privileges(self, user, wanted, entities):
+        am = self.client.content.authorizationManager
+        objs, privs = [], sorted({p for kind in wanted for p in wanted[kind]})
+        for kind in wanted:
+            objs.extend(entities.get(kind, []))
+        if not objs or not privs:
+            return []
+        out = []
+        for ep in am.HasUserPrivilegeOnEntities(entities=objs, userName=user, privId=privs) or []:
+            kind = type(ep.entity).__name__.split(".")[-1]
+            need = set(wanted.get(kind, []))
+            missing = sorted(a.privId for a in ep.privAvailability or [] if not a.isGranted and a.privId in need)
+            if missing:
+                moid = ep.entity._moId
+                name = (self.tree.get(moid) or {}).get("name") or self.tree.vms.get(moid, (None, {}))[1].get("name")
+                out.append((kind, name, moid, missing))
+        return out
+
     def _vm(self, moid, base, props):
         devices = props.get("config.hardware.device") or []
         parent = base.get("parent")
@@ -220,4 +293,5 @@ def gather(client, kube, params):
         raise
     g.vsphere_reads()
     g.zone_reads()
+    g.config_reads()
     return g
