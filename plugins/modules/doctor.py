@@ -27,7 +27,7 @@ options:
       - The areas to check, in the order of the report. Default, every area.
     type: list
     elements: str
-    choices: [nodes, readiness, addresses, zones, config]
+    choices: [nodes, readiness, addresses, zones, config, storage_classes, volumes, capacity]
   node_folder:
     description:
       - The VM folder the node VMs belong in (inventory path such as V(/DC0/vm/kubernetes), or a path below the
@@ -45,6 +45,12 @@ options:
     description:
       - The tag category of regions. Default, C(labels.region) of the cloud provider's config found in the cluster.
     type: str
+  volume_folder:
+    description:
+      - The folder of volume disks on each datastore (the in-tree provider's C(kubevols)); VMDKs in it that no
+        PV names are reported as orphans.
+    type: str
+    default: kubevols
   min_hardware_version:
     description:
       - Node VMs with a lower virtual hardware version are reported (the CSI driver needs 15).
@@ -134,6 +140,12 @@ reboot_required:
   returned: always
   type: list
   elements: str
+capacity:
+  description: Per datastore - C(datastore), C(capacity_bytes), C(free_bytes), C(pv_bytes) and C(pvs) (the PVs on
+    it), C(orphan_bytes) and C(orphans).
+  returned: always
+  type: list
+  elements: dict
 areas:
   description: The areas checked, in the order of the report.
   returned: always
@@ -158,6 +170,9 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     register_kube_secrets,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import repairs
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.capacity import (
+    table as capacity_table,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.checks import (
     AREAS,
     run_checks,
@@ -209,6 +224,7 @@ def main():
         zone_category=dict(type="str"),
         region_category=dict(type="str"),
         min_hardware_version=dict(type="int", default=15),
+        volume_folder=dict(type="str", default="kubevols"),
         fix=dict(type="bool", default=False),
         repairs=dict(type="list", elements="str", choices=list(repairs.REPAIRS), default=list(repairs.REPAIRS)),
         query=dict(type="str"),
@@ -242,6 +258,8 @@ def main():
             g.zone_reads()
         if not p["checks"] or "config" in p["checks"]:
             g.config_reads()
+        if not p["checks"] or set(p["checks"]) & {"storage_classes", "volumes", "capacity"}:
+            g.storage_reads(p["volume_folder"])
         findings, _summary = run_checks(g.snap, p["checks"])
         for check, o, message in g.problems:
             sev, why, fix = GATHER_PROBLEMS[check]
@@ -262,6 +280,7 @@ def main():
             result["changed"] = bool(items)
             if errors:
                 result["failed_repairs"] = errors
+    result["capacity"] = capacity_table(g.snap, findings) if "fcds" in g.snap.gathered else []
     result["areas"] = [a for a in AREAS if not p["checks"] or a in p["checks"]]
     result["findings"] = [f.as_dict() for f in findings]
     result["summary"] = summarize(findings)

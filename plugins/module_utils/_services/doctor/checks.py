@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
     addresses,
+    capacity,
     config,
     nodes,
     readiness,
+    storage_classes,
+    volumes,
     zones,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import (
@@ -23,6 +26,9 @@ CHECKS = (
     ("addresses", addresses.check),
     ("zones", zones.check),
     ("config", config.check),
+    ("storage_classes", storage_classes.check),
+    ("volumes", volumes.check),
+    ("capacity", None),  # over the other findings (orphans)
 )
 AREAS = tuple(a for a, _f in CHECKS)
 
@@ -33,7 +39,7 @@ def run_checks(snap, areas=None):
     for area, fn in CHECKS:
         if areas and area not in areas:
             continue
-        findings.extend(fn(snap))
+        findings.extend(fn(snap) if fn is not None else capacity.check(snap, findings))
     order = {a: i for i, a in enumerate(AREAS)}
     findings.sort(key=lambda f: (order.get(f.area, 99), SEVERITIES.index(f.severity), f.check,
                                  str(f.object.get("name"))))

@@ -12,6 +12,7 @@ Nothing is read per Node, PV or VM.
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
@@ -87,6 +88,9 @@ class Gatherer:
                 if vc.get("password"):
                     self.secrets.append(vc["password"])
         self._settings_from_configs()
+        s.storage_classes = self.kube.list("StorageClass")
+        s.pvs = self.kube.list("PersistentVolume")
+        s.volume_attachments = self.kube.list("VolumeAttachment")
 
     def _config(self, kind, obj_kind, where, text, parser):
         ns, name, key = where
@@ -248,6 +252,92 @@ class Gatherer:
                 out.append((kind, name, moid, missing))
         return out
 
+    def storage_reads(self, volume_folder="kubevols"):
+        """Datastores (one retrieval, with their host mounts), Storage DRS clusters (one), storage policies (PBM,
+        when a class names one), the volume folders (one search task per datastore and folder, all together) and
+        the First Class Disks (one list per datastore; details only of those no PV names)."""
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (  # pylint: disable=import-outside-toplevel
+            storage_classes as sc_mod,
+            volumes as vol_mod,
+        )
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import (  # pylint: disable=import-outside-toplevel
+            DiskStore,
+        )
+        s, tree = self.snap, self.tree
+        ds_moids = tree.of_type(vim.Datastore, self.datacenter)
+        pods = [m for m in tree.of_type(vim.StoragePod, self.datacenter)]
+        pod_auto = {}
+        if pods:
+            for o, props in collect_objects(self.client, [tree.get(m)["obj"] for m in pods],
+                                            ["podStorageDrsEntry.storageDrsConfig.podConfig"]):
+                pc = props.get("podStorageDrsEntry.storageDrsConfig.podConfig")
+                pod_auto[o._moId] = bool(pc is not None and pc.enabled and pc.defaultVmBehavior == "automated")
+        for o, props in collect_objects(self.client, [tree.get(m)["obj"] for m in ds_moids], DS_PROPS):
+            parent = tree.get(o._moId)["parent"]
+            s.datastores[o._moId] = dict(
+                name=props.get("name"), url=props.get("summary.url"), capacity=props.get("summary.capacity"),
+                free=props.get("summary.freeSpace"), accessible=props.get("summary.accessible"),
+                hosts=sorted(h.key._moId for h in props.get("host") or []
+                             if h.mountInfo is None or (h.mountInfo.mounted is not False
+                                                        and h.mountInfo.accessible is not False)),
+                pod=tree.get(parent)["name"] if parent in pod_auto else None, sdrs_automated=pod_auto.get(parent, False))
+        policies = {str(k).lower(): v for sc in s.storage_classes for k, v in (sc.get("parameters") or {}).items()
+                    if str(k).lower() == "storagepolicyname"}
+        if policies:
+            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import (  # pylint: disable=import-outside-toplevel
+                storage_policies,
+            )
+            s.policies = {name: dict(id=pid) for name, pid in storage_policies(self.client).items()}
+        for sc in s.storage_classes:
+            params = {str(k).lower(): v for k, v in (sc.get("parameters") or {}).items()}
+            m = sc_mod.datastore_by_url(s, params.get("datastoreurl")) if params.get("datastoreurl") else \
+                sc_mod.datastore_by_name(s, params.get("datastore")) if params.get("datastore") else None
+            if m is not None:
+                s.storage_datastores.append(s.datastores[m]["name"])
+        # volume folders: every datastore's volume folder, and the folders in-tree PVs name
+        store = DiskStore(self.client, tree, self.datacenter)
+        by_name = {d.name: d for d in store.datastores.values()}
+        folders = {(d.moid, volume_folder) for d in store.datastores.values() if d.accessible is not False}
+        for pv in s.pvs:
+            key = vol_mod.pv_disk(pv)
+            if key and key[0] == "path" and key[1] in by_name and "/" in key[2]:
+                folders.add((by_name[key[1]].moid, key[2].rsplit("/", 1)[0]))
+        listing = store.list_folders(folders) if folders else {}
+        for (ds_moid, folder), found in listing.items():
+            ds = store.datastores[ds_moid]
+            s.volume_folders_listed.append((ds.name, folder, found is not None))
+            for name, size in (found or {}).items():
+                s.volume_files["[%s] %s/%s" % (ds.name, folder, name)] = dict(size=size, datastore=ds.name)
+        # First Class Disks: the ids on every datastore (one list each). Details (path, size, creation) are read for
+        # those no PV names (the orphan candidates), and, on a datastore whose volume folder holds VMDKs no in-tree
+        # PV names, for every First Class Disk there (a CSI PV names a disk registered from a VMDK by id only; its
+        # path tells whether the file is that disk). vSphere retrieves First Class Disks one by one: 8 at a time.
+        named = {key[1] for key in (vol_mod.pv_disk(pv) for pv in s.pvs) if key and key[0] == "fcd"}
+        named_paths = {key for key in (vol_mod.pv_disk(pv) for pv in s.pvs) if key and key[0] == "path"}
+        attached = {vol_mod.file_key(d.path) for vm in s.vms.values() for d in vm.disks}
+        candidate_ds = {f["datastore"] for p, f in s.volume_files.items()
+                        if vol_mod.file_key(p) not in named_paths and vol_mod.file_key(p) not in attached}
+        vsom = self.client.content.vStorageObjectManager
+        details = []
+        for ds in store.datastores.values():
+            if ds.accessible is False:
+                continue
+            for fid in vsom.ListVStorageObject(datastore=ds.obj) or []:
+                s.fcds[fid.id] = dict(datastore=ds.name, path=None, capacity_bytes=None, created=None, name=None)
+                if fid.id not in named or ds.name in candidate_ds:
+                    details.append((fid, ds))
+
+        def retrieve(item):
+            fid, ds = item
+            return fid.id, vsom.RetrieveVStorageObject(id=fid, datastore=ds.obj).config
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for fid, cfg in pool.map(retrieve, details):
+                s.fcds[fid].update(path=getattr(cfg.backing, "filePath", None), name=cfg.name,
+                                   capacity_bytes=(cfg.capacityInMB or 0) * 1024 * 1024,
+                                   created=cfg.createTime.strftime("%Y-%m-%d") if cfg.createTime else None)
+        s.gathered.append("fcds")
+
     def _vm(self, moid, base, props):
         devices = props.get("config.hardware.device") or []
         parent = base.get("parent")
@@ -294,4 +384,5 @@ def gather(client, kube, params):
     g.vsphere_reads()
     g.zone_reads()
     g.config_reads()
+    g.storage_reads()
     return g

@@ -120,14 +120,16 @@ class Snapshot:
     # config, storage classes, volumes, capacity: filled by their gather steps
     configs: List[Dict] = field(default_factory=list)
     datacenters: List[str] = field(default_factory=list)
-    datastores: Dict[str, Dict] = field(default_factory=dict)   # moid -> {name, url, free, capacity, hosts, pod}
+    datastores: Dict[str, Dict] = field(default_factory=dict)
+    # moid -> {name, url, free, capacity, hosts: [host moids mounting it], pod, sdrs_automated}
     policies: Dict[str, Dict] = field(default_factory=dict)     # name -> {id, datastores: [moid] or None}
     storage_classes: List[Dict] = field(default_factory=list)
     pvs: List[Dict] = field(default_factory=list)
     volume_attachments: List[Dict] = field(default_factory=list)
     volume_files: Dict[str, Dict] = field(default_factory=dict)    # '[ds] path' -> {size, modified, datastore}
     fcds: Dict[str, Dict] = field(default_factory=dict)            # id -> {path, name, capacity_bytes, created}
-    volume_folders_listed: List[Tuple[str, str]] = field(default_factory=list)
+    volume_folders_listed: List[Tuple[str, str, bool]] = field(default_factory=list)   # (ds name, folder, exists)
+    storage_datastores: List[str] = field(default_factory=list)    # datastore names StorageClasses use
     gathered: List[str] = field(default_factory=list)              # the areas whose data was gathered
 
 
