@@ -29,10 +29,21 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 
 # -- the lab ---------------------------------------------------------------------------------------
 def wait(task):
-    while task.info.state not in ("success", "error"):
+    """Wait for a task, reading info.state, info.error and info.result only (vcsim names a VirtualDiskManager as
+    the entity of its tasks, which pyvmomi refuses to read as a whole TaskInfo)."""
+    from pyVmomi import vmodl
+    pc = task._stub and vmodl.query.PropertyCollector("propertyCollector", task._stub)
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=task)],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(task), pathSet=["info.state", "info.error",
+                                                                                     "info.result"])])
+    while True:
+        props = {p.name: p.val for p in pc.RetrieveContents([spec])[0].propSet}
+        if props.get("info.state") in ("success", "error"):
+            break
         time.sleep(0.02)
-    assert task.info.state == "success", task.info.error
-    return task.info.result
+    assert props["info.state"] == "success", props.get("info.error")
+    return props.get("info.result")
 
 
 def content(si):
@@ -282,6 +293,105 @@ class Faults:
         assert "DC-gone" in api.read_namespaced_config_map("vsphere-cloud-config", "kube-system").data["vsphere.conf"]
         return {("config.unknown_datacenter", "kube-system/vsphere-cloud-config")}
 
+    # -- storage ---------------------------------------------------------------------------------------
+    def _storage_class(self, name, provisioner, parameters):
+        import kubernetes
+        api = kubernetes.client.StorageV1Api(self.kube)
+        api.create_storage_class({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                                  "metadata": {"name": name}, "provisioner": provisioner, "parameters": parameters})
+        self.undo.append(lambda: api.delete_storage_class(name))
+
+    def policy_unknown(self):
+        self._storage_class("doctor-gold", "csi.vsphere.vmware.com", {"storagepolicyname": "Gold Policy"})
+        return {("storage_classes.policy_unknown", "doctor-gold")}
+
+    def datastore_url_unknown(self):
+        self._storage_class("doctor-by-url", "csi.vsphere.vmware.com", {"datastoreurl": "ds:///vmfs/volumes/nope/"})
+        return {("storage_classes.datastore_unknown", "doctor-by-url")}
+
+    def migration_drops(self):
+        self._storage_class("doctor-thick", "kubernetes.io/vsphere-volume",
+                            {"datastore": "LocalDS_1", "diskformat": "eagerzeroedthick"})
+        return {("storage_classes.migration_drops", "doctor-thick")}
+
+    def _pv(self, name, source):
+        api = core(self.kube)
+        api.create_persistent_volume({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
+                                      "spec": dict({"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                                                    "persistentVolumeReclaimPolicy": "Retain"}, **source)})
+        self.undo.append(lambda: api.delete_persistent_volume(name))
+
+    def pv_disk_missing(self):
+        self._pv("doctor-gone", {"vsphereVolume": {"volumePath": "[LocalDS_0] kubevols/doctor-gone.vmdk"}})
+        return {("volumes.disk_missing", "doctor-gone")}
+
+    def pv_fcd_missing(self):
+        self._pv("doctor-gone-fcd", {"csi": {"driver": "csi.vsphere.vmware.com",
+                                             "volumeHandle": "0c7e2c4e-1111-2222-3333-444455556666"}})
+        return {("volumes.fcd_missing", "doctor-gone-fcd")}
+
+    def orphan_vmdk(self):
+        from pyVmomi import vim
+        c = content(self.si)
+        dc = find(self.si, "Datacenter", "DC0")
+        path = "[LocalDS_1] kubevols/doctor-orphan.vmdk"
+        try:
+            c.fileManager.MakeDirectory("[LocalDS_1] kubevols", dc, True)
+        except vim.fault.FileAlreadyExists:
+            pass
+        spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType="thin", adapterType="lsiLogic",
+                                                                 capacityKb=64 * 1024)
+        wait(c.virtualDiskManager.CreateVirtualDisk_Task(name=path, datacenter=dc, spec=spec))
+        self.undo.append(lambda: wait(c.virtualDiskManager.DeleteVirtualDisk_Task(name=path, datacenter=dc)))
+        return {("volumes.orphan_vmdk", path)}
+
+    def orphan_fcd(self):
+        from pyVmomi import vim
+        c = content(self.si)
+        ds = find(self.si, "Datastore", "LocalDS_1")
+        spec = vim.vslm.CreateSpec(name="doctor-orphan-fcd", capacityInMB=64,
+                                   backingSpec=vim.vslm.CreateSpec.DiskFileBackingSpec(datastore=ds))
+        disk = wait(c.vStorageObjectManager.CreateDisk_Task(spec))
+        self.undo.append(lambda: wait(c.vStorageObjectManager.DeleteVStorageObject_Task(disk.config.id, ds)))
+        return {("volumes.orphan_fcd", "doctor-orphan-fcd")}
+
+    def _attach_legacy_disk(self, vm_name):
+        from pyVmomi import vim
+        vm = self.vm(vm_name)
+        ctrl = next(d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.ParaVirtualSCSIController))
+        ds = find(self.si, "Datastore", "LocalDS_2")
+        disk = vim.vm.device.VirtualDisk(key=-1, controllerKey=ctrl.key, unitNumber=0, backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+            fileName="[LocalDS_2] kubevols/demo-legacy-0.vmdk", datastore=ds, diskMode="persistent"))
+        reconfig(vm, deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="add", device=disk)])
+
+        def undo():
+            dev = next(d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)
+                       and d.backing.fileName.endswith("demo-legacy-0.vmdk"))
+            reconfig(vm, deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="remove", device=dev)])
+        self.undo.append(undo)
+
+    def _volume_attachment(self, name, pv, node):
+        import kubernetes
+        api = kubernetes.client.StorageV1Api(self.kube)
+        api.create_volume_attachment({"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttachment",
+                                      "metadata": {"name": name},
+                                      "spec": {"attacher": "csi.vsphere.vmware.com", "nodeName": node,
+                                               "source": {"persistentVolumeName": pv}}})
+        self.undo.append(lambda: api.delete_volume_attachment(name))
+
+    def stuck_attachment(self):
+        self._attach_legacy_disk("k8s-worker-1")
+        return {("volumes.attached_without_va", "demo-legacy-0")}
+
+    def attached_elsewhere(self):
+        self._attach_legacy_disk("k8s-worker-1")
+        self._volume_attachment("doctor-va-elsewhere", "demo-legacy-0", "k8s-worker-2")
+        return {("volumes.attached_elsewhere", "doctor-va-elsewhere")}
+
+    def va_node_missing(self):
+        self._volume_attachment("doctor-va-gone", "demo-pg-0", "gone-node")
+        return {("volumes.va_node_missing", "doctor-va-gone")}
+
     def restore(self):
         errors = []
         while self.undo:
@@ -294,9 +404,12 @@ class Faults:
 
 FAULTS = ["node_without_vm", "vm_without_node", "provider_id_mismatch", "csi_without_provider_id", "disk_enable_uuid",
           "hardware_version", "tools_not_running", "no_pvscsi", "outside_folder", "node_ip", "zone_label", "tag_on_vm",
-          "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter"]
-# Two faults on the same Secret cannot be injected together: login_failed is left out of "all together".
-TOGETHER = [f for f in FAULTS if f != "login_failed"]
+          "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter",
+          "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing", "pv_fcd_missing",
+          "orphan_vmdk", "orphan_fcd", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
+# Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys) and
+# stuck_attachment (the disk of attached_elsewhere) are left out of "all together".
+TOGETHER = [f for f in FAULTS if f not in ("login_failed", "stuck_attachment")]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,9 @@ GIB = 1024 ** 3
 
 
 def size_text(n):
-    return "%.1f GiB" % ((n or 0) / GIB) if n else "size unknown"
+    if not n:
+        return "size unknown"
+    return "%.1f GiB" % (float(n) / GIB) if n >= GIB else "%d MiB" % max(1, n // (1024 * 1024))
 
 
 def pv_disk(pv):
@@ -128,8 +130,8 @@ def check(snap):
         out.append(Finding(
             "volumes.orphan_fcd", "warning",
             obj("FirstClassDisk", f.get("name") or fcd_id, fcd_id=fcd_id, datastore=f.get("datastore")),
-            "First Class Disk %s (%s, %s on %s%s) is named by no PV." % (
-                fcd_id, f.get("path") or "path unknown", size_text(f.get("capacity_bytes")), f.get("datastore"),
+            "First Class Disk %s%s (%s, %s on %s%s) is named by no PV." % (
+                fcd_id, " '%s'" % f["name"] if f.get("name") else "", f.get("path") or "path unknown", size_text(f.get("capacity_bytes")), f.get("datastore"),
                 ", created %s" % f["created"] if f.get("created") else ""),
             "It holds space (and possibly data) nothing uses: a volume whose PV was deleted with Retain, or a "
             "failed provisioning.",
