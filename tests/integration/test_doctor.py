@@ -546,3 +546,31 @@ def test_the_playbook_fails_on_errors_after_writing_the_reports(playbook, faults
     for text in (md, html):
         assert "k8s-worker-1" in text and "disk.EnableUUID" in text and "k8s-cp-1" in text
     assert 'class="error"' in html and 'class="warning"' in html
+
+
+def soap_requests(entries):
+    return sorted(e["method"] for e in entries if e.get("kind") == "soap")
+
+
+def test_requests_do_not_grow_with_the_number_of_pvs(playbook, demo, kube, vcsim_trace):
+    run_doctor(playbook)
+    vcsim_trace.mark()
+    run_doctor(playbook)
+    before = soap_requests(vcsim_trace.entries())
+    api = core(kube)
+    names = ["doctor-many-%02d" % i for i in range(40)]
+    try:
+        for i, name in enumerate(names):  # in-tree and CSI PVs, on disks that do not exist
+            source = {"vsphereVolume": {"volumePath": "[LocalDS_0] kubevols/%s.vmdk" % name}} if i % 2 else \
+                {"csi": {"driver": "csi.vsphere.vmware.com", "volumeHandle": "0c7e2c4e-0000-0000-0000-0000000000%02d" % i}}
+            api.create_persistent_volume({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
+                                          "spec": dict({"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                                                        "persistentVolumeReclaimPolicy": "Retain"}, **source)})
+        vcsim_trace.mark()
+        result = run_doctor(playbook)
+        after = soap_requests(vcsim_trace.entries())
+        assert len([f for f in result["findings"] if f["object"]["name"] in names]) == 40
+        assert after == before
+    finally:
+        for name in names:
+            api.delete_persistent_volume(name)
