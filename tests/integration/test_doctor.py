@@ -35,8 +35,8 @@ def wait(task):
     pc = task._stub and vmodl.query.PropertyCollector("propertyCollector", task._stub)
     spec = vmodl.query.PropertyCollector.FilterSpec(
         objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=task)],
-        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(task), pathSet=["info.state", "info.error",
-                                                                                     "info.result"])])
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(
+            type=type(task), pathSet=["info.state", "info.error", "info.result"])])
     while True:
         props = {p.name: p.val for p in pc.RetrieveContents([spec])[0].propSet}
         if props.get("info.state") in ("success", "error"):
@@ -257,10 +257,9 @@ class Faults:
         original = api.read_namespaced_secret(name, namespace).data
         data = {k: base64.b64decode(v).decode() for k, v in original.items()}
         new = mutate(dict(data))
-        api.replace_namespaced_secret(name, namespace, {"apiVersion": "v1", "kind": "Secret",
-                                                         "metadata": {"name": name, "namespace": namespace},
-                                                         "data": {k: base64.b64encode(v.encode()).decode()
-                                                                  for k, v in new.items()}})
+        api.replace_namespaced_secret(name, namespace, {
+            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in new.items()}})
         self.undo.append(lambda: api.replace_namespaced_secret(
             name, namespace, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
                               "data": original}))
@@ -339,8 +338,8 @@ class Faults:
             c.fileManager.MakeDirectory("[LocalDS_1] kubevols", dc, True)
         except vim.fault.FileAlreadyExists:
             pass
-        spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType="thin", adapterType="lsiLogic",
-                                                                 capacityKb=64 * 1024)
+        spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(
+            diskType="thin", adapterType="lsiLogic", capacityKb=64 * 1024)
         wait(c.virtualDiskManager.CreateVirtualDisk_Task(name=path, datacenter=dc, spec=spec))
         self.undo.append(lambda: wait(c.virtualDiskManager.DeleteVirtualDisk_Task(name=path, datacenter=dc)))
         return {("volumes.orphan_vmdk", path)}
@@ -444,8 +443,8 @@ def found(result):
 
 
 def run_doctor(playbook, check=False, diff=False, **options):
-    task = {"name": "doctor", "vsphere_k8s.cloud_provider.doctor": dict(DOCTOR["vsphere_k8s.cloud_provider.doctor"],
-                                                                         **options)}
+    task = {"name": "doctor",
+            "vsphere_k8s.cloud_provider.doctor": dict(DOCTOR["vsphere_k8s.cloud_provider.doctor"], **options)}
     r = playbook([task], check=check, diff=diff)
     assert r.rc == 0, r
     return r["doctor"]

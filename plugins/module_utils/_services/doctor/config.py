@@ -71,21 +71,22 @@ def check(snap):
                         "The provider reads <server>.username and <server>.password: with other keys (another "
                         "server name, a port, an IP) it has no credentials and cannot log in.",
                         "Name the keys after the server exactly as the config writes it: %s." % " and ".join(keys)))
+            via_secret = ""
+            if vc.get("secret_name"):
+                via_secret = ", Secret %s/%s" % (vc.get("secret_namespace") or "kube-system", vc["secret_name"])
             if vc.get("login_error"):
                 out.append(Finding(
                     "config.login_failed", "error", dict(o, vcenter=server, user=vc.get("user")),
                     "The credentials of the %s config (%s %s%s) for vCenter %s do not log in: %s" % (
-                        what, o["kind"], o["name"], ", Secret %s/%s" % (vc.get("secret_namespace") or "kube-system",
-                                                                      vc["secret_name"]) if vc.get("secret_name") else "",
-                        server, vc["login_error"]),
+                        what, o["kind"], o["name"], via_secret, server, vc["login_error"]),
                     "The %s cannot reach vCenter: no node initialization, no volume operation." % what,
                     "Fix the user or password (in the config or its Secret); passwords with \\ or \" must be quoted "
                     "in INI files."))
             for entity_kind, name, moid, missing in vc.get("missing_privileges") or []:
                 out.append(Finding(
                     "config.privileges", "error", obj(entity_kind, name, moid, user=vc.get("user")),
-                    "User %s of the %s config lacks %s on %s %s." % (vc.get("user"), what, ", ".join(missing),
-                                                                   entity_kind, name),
+                    "User %s of the %s config lacks %s on %s %s." % (
+                        vc.get("user"), what, ", ".join(missing), entity_kind, name),
                     "Operations of the %s on this object fail with NoPermission." % what,
                     "Grant a role with these privileges to %s on %s (vcenter_role), propagating to children where "
                     "needed." % (vc.get("user"), name)))

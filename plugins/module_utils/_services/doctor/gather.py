@@ -61,8 +61,8 @@ class Gatherer:
         self.snap = Snapshot()
         self.tree = None
         self.datacenter = None
-        self.problems = []
-        self.secrets = []    # passwords met in the cluster's configs and Secrets (the module hides them)   # what could not be read, as findings-to-be: (check, object, message, why, fix)
+        self.problems = []   # what could not be read, as findings-to-be: (check, object, message)
+        self.secrets = []    # passwords met in the cluster's configs and Secrets (the module hides them)
 
     # -- Kubernetes --------------------------------------------------------------------------------
     def kube_reads(self):

@@ -52,8 +52,8 @@ def test_unknown_policy_and_datastore_url_are_errors():
     snap.storage_classes[0]["parameters"] = {"storagepolicyname": "Gold"}
     snap.storage_classes.append({"metadata": {"name": "by-url"}, "provisioner": "csi.vsphere.vmware.com",
                                  "parameters": {"datastoreurl": "ds:///vmfs/volumes/nope/"}})
-    assert checks_of(storage_classes.check(snap)) == [("storage_classes.datastore_unknown", "by-url"),
-                                                       ("storage_classes.policy_unknown", "vsphere-csi")]
+    assert checks_of(storage_classes.check(snap)) == [
+        ("storage_classes.datastore_unknown", "by-url"), ("storage_classes.policy_unknown", "vsphere-csi")]
 
 
 def test_a_policy_without_compatible_datastore_is_an_error():
