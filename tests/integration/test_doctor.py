@@ -118,7 +118,7 @@ def put_node(kube, node):
                                                   for t in node["spec"].get("taints") or []]}.items() if v}}
     api.create_node(body)
     status = {"status": {"addresses": node["status"]["addresses"],
-                         "nodeInfo": {k2: v for k2, v in _camel(node["status"]["node_info"]).items()}}}
+                         "nodeInfo": _camel(node["status"]["node_info"])}}
     api.patch_node_status(node["metadata"]["name"], status)
 
 

@@ -62,8 +62,8 @@ def check(snap, findings=None):
             out.append(Finding(
                 "capacity.low_free_space", "error" if frac < ERROR else "warning",
                 obj("Datastore", row["datastore"]),
-                "Datastore %s has %s free of %s (%.0f%%); PVs use %s, orphans hold %s." % (
-                    row["datastore"], size_text(free), size_text(cap), frac * 100, size_text(row["pv_bytes"]),
+                "Datastore %s has %s free of %s (%.0f%%); %d PVs use %s, orphans hold %s." % (
+                    row["datastore"], size_text(free), size_text(cap), frac * 100, row["pvs"], size_text(row["pv_bytes"]),
                     size_text(row["orphan_bytes"])),
                 "New volumes fail to provision or grow, and thin disks stop their VMs when it fills up.",
                 "Free space (orphans first, after a dry run), grow the datastore, or move classes to another one."))

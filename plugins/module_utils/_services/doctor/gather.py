@@ -17,6 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import cloudconf
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
+    storage_classes as sc_mod,
+    volumes as vol_mod,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.config import PRIVILEGES
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import (
     Controller,
     Disk,
@@ -25,8 +30,13 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._servic
     VmSnap,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import vm_facts
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    VsphereClient,
+    VsphereError,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import storage_policies
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import TAGGING
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
@@ -193,12 +203,6 @@ class Gatherer:
         """For each vCenter of each config found in the cluster that is the vCenter read here: whether its
         credentials log in (one login per distinct user), and the privileges that user lacks (one
         HasUserPrivilegeOnEntities call per user and component, over every object concerned)."""
-        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (  # pylint: disable=import-outside-toplevel
-            VsphereClient,
-        )
-        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.config import (  # pylint: disable=import-outside-toplevel
-            PRIVILEGES,
-        )
         s, tree = self.snap, self.tree
         ours = str(self.client.params["hostname"]).lower()
         logins = {}
@@ -260,16 +264,9 @@ class Gatherer:
         """Datastores (one retrieval, with their host mounts), Storage DRS clusters (one), storage policies (PBM,
         when a class names one), the volume folders (one search task per datastore and folder, all together) and
         the First Class Disks (one list per datastore; details only of those no PV names)."""
-        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (  # pylint: disable=import-outside-toplevel
-            storage_classes as sc_mod,
-            volumes as vol_mod,
-        )
-        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import (  # pylint: disable=import-outside-toplevel
-            DiskStore,
-        )
         s, tree = self.snap, self.tree
         ds_moids = tree.of_type(vim.Datastore, self.datacenter)
-        pods = [m for m in tree.of_type(vim.StoragePod, self.datacenter)]
+        pods = list(tree.of_type(vim.StoragePod, self.datacenter))
         pod_auto = {}
         if pods:
             for o, props in collect_objects(self.client, [tree.get(m)["obj"] for m in pods],
@@ -288,9 +285,6 @@ class Gatherer:
         policies = {str(k).lower(): v for sc in s.storage_classes for k, v in (sc.get("parameters") or {}).items()
                     if str(k).lower() == "storagepolicyname"}
         if policies:
-            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import (  # pylint: disable=import-outside-toplevel
-                storage_policies,
-            )
             s.policies = {name: dict(id=pid) for name, pid in storage_policies(self.client).items()}
         for sc in s.storage_classes:
             params = {str(k).lower(): v for k, v in (sc.get("parameters") or {}).items()}

@@ -17,9 +17,11 @@ GIB = 1024 ** 3
 
 
 def size_text(n):
-    if not n:
+    if n is None:
         return "size unknown"
-    return "%.1f GiB" % (float(n) / GIB) if n >= GIB else "%d MiB" % max(1, n // (1024 * 1024))
+    if n < 0:
+        return "-" + size_text(-n)
+    return "%.1f GiB" % (float(n) / GIB) if n >= GIB else "%d MiB" % (n // (1024 * 1024))
 
 
 def pv_disk(pv):
