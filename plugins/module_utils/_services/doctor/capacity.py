@@ -62,7 +62,7 @@ def check(snap, findings=None):
             out.append(Finding(
                 "capacity.low_free_space", "error" if frac < ERROR else "warning",
                 obj("Datastore", row["datastore"]),
-                "Datastore %s has %s free of %s (%.0f%%); %d PVs use %s, orphans hold %s." % (
+                "Datastore %s has %s free of %s (%.0f%%); %d PV(s) on it (%s known), orphans hold %s." % (
                     row["datastore"], size_text(free), size_text(cap), frac * 100, row["pvs"], size_text(row["pv_bytes"]),
                     size_text(row["orphan_bytes"])),
                 "New volumes fail to provision or grow, and thin disks stop their VMs when it fills up.",
