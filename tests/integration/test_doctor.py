@@ -292,6 +292,16 @@ class Faults:
         assert "DC-gone" in api.read_namespaced_config_map("vsphere-cloud-config", "kube-system").data["vsphere.conf"]
         return {("config.unknown_datacenter", "kube-system/vsphere-cloud-config")}
 
+    def zone_category_missing(self):
+        api = core(self.kube)
+        original = api.read_namespaced_config_map("vsphere-cloud-config", "kube-system").data["vsphere.conf"]
+        assert '"zone": "k8s-zone"' in original
+        api.patch_namespaced_config_map("vsphere-cloud-config", "kube-system", {"data": {
+            "vsphere.conf": original.replace('"zone": "k8s-zone"', '"zone": "k8s-zone-gone"')}})
+        self.undo.append(lambda: api.patch_namespaced_config_map("vsphere-cloud-config", "kube-system", {
+            "data": {"vsphere.conf": original}}))
+        return {("zones.category_missing", "k8s-zone-gone")}
+
     # -- storage ---------------------------------------------------------------------------------------
     def _storage_class(self, name, provisioner, parameters):
         import kubernetes
@@ -404,11 +414,11 @@ class Faults:
 FAULTS = ["node_without_vm", "vm_without_node", "provider_id_mismatch", "csi_without_provider_id", "disk_enable_uuid",
           "hardware_version", "tools_not_running", "no_pvscsi", "outside_folder", "node_ip", "zone_label", "tag_on_vm",
           "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter",
-          "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing", "pv_fcd_missing",
-          "orphan_vmdk", "orphan_fcd", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
-# Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys) and
-# stuck_attachment (the disk of attached_elsewhere) are left out of "all together".
-TOGETHER = [f for f in FAULTS if f not in ("login_failed", "stuck_attachment")]
+          "zone_category_missing", "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing",
+          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
+# Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys), stuck_attachment
+# (the disk of attached_elsewhere) and zone_category_missing (it hides the zone faults) are left out of "all together".
+TOGETHER = [f for f in FAULTS if f not in ("login_failed", "stuck_attachment", "zone_category_missing")]
 
 
 @pytest.fixture(scope="module")
