@@ -537,7 +537,8 @@ def test_the_playbook_writes_three_reports_and_passes_on_a_clean_lab(playbook, d
         report = json.load(f)
     assert report["findings"] == [] and report["summary"]["total"] == 0
     assert "No finding." in (tmp_path / "report.md").read_text()
-    assert "<table" not in (tmp_path / "report.html").read_text()
+    html = (tmp_path / "report.html").read_text()
+    assert 'class="error"' not in html and 'class="warning"' not in html and html.count("No finding.") == 8
 
 
 def test_the_playbook_fails_on_errors_after_writing_the_reports(playbook, faults, tmp_path):
