@@ -14,7 +14,8 @@ description:
     each with its check id, severity (C(error), C(warning), C(info)), the object, what is wrong, why it matters
     and how to fix it, plus a summary by severity and by area.
   - Read-only by default. With O(fix=true) it applies the safe repairs only - C(disk.EnableUUID=TRUE), a
-    ParaVirtual SCSI controller, the move into the configured node folder - each reported in RV(changes) with
+    ParaVirtual SCSI controller, the move into the configured node folder, the zone tag of a host whose
+    cluster's other hosts all have the same one - each reported in RV(changes) with
     its before and after; in check mode they are reported and nothing is written.
   - The number of requests does not grow with the inventory nor with the number of Nodes - one PropertyCollector
     retrieval for the inventory with every VM's name, BIOS UUID and folder, one for the details of the node VMs.
@@ -64,11 +65,12 @@ options:
     default: false
   repairs:
     description:
-      - Which safe repairs O(fix) may apply.
+      - Which safe repairs O(fix) may apply. V(tags) attaches to a host without zone the zone tag all the other
+        hosts of its cluster have.
     type: list
     elements: str
-    choices: [disk_enable_uuid, pvscsi, folder]
-    default: [disk_enable_uuid, pvscsi, folder]
+    choices: [disk_enable_uuid, pvscsi, folder, tags]
+    default: [disk_enable_uuid, pvscsi, folder, tags]
   query:
     description:
       - A JMESPath expression applied to the result (C(findings), C(summary), C(changes)); its value is returned
@@ -130,8 +132,8 @@ summary:
   returned: always
   type: dict
 changes:
-  description: With O(fix), per VM repaired (or, in check mode, to repair) - C(vm), C(moid), C(changes),
-    C(before), C(after), C(checks) (the findings it answers), C(error).
+  description: With O(fix), per object repaired (or, in check mode, to repair) - C(object) and C(kind) (C(vm) for
+    VMs), C(moid), C(changes), C(before), C(after), C(checks) (the findings it answers), C(error).
   returned: always
   type: list
   elements: dict
@@ -266,18 +268,25 @@ def main():
             findings.insert(0, Finding(check, sev, o, message, why, fix))
         if p["fix"]:
             items = repairs.plan(findings, g.snap, p["repairs"])
+            tag_items = repairs.plan_tags(findings, g.snap, p["repairs"])
             errors = {}
             if items and not module.check_mode:
                 folder = g.tree.folder(g.snap.settings.node_folder, g.datacenter, "vm") \
                     if g.snap.settings.node_folder else None
                 errors = repairs.apply(client, g.tree, items, folder)
+            if tag_items and not module.check_mode:
+                errors.update(repairs.apply_tags(client, g.tree, tag_items))
             for i in items:
-                result["changes"].append(dict(vm=i["vm"], moid=i["moid"], changes=i["changes"], before=i["before"],
-                                              after=i["after"], checks=sorted(set(i["checks"])),
-                                              error=errors.get(i["vm"])))
+                result["changes"].append(dict(object=i["vm"], kind="VirtualMachine", vm=i["vm"], moid=i["moid"],
+                                              changes=i["changes"], before=i["before"], after=i["after"],
+                                              checks=sorted(set(i["checks"])), error=errors.get(i["vm"])))
                 if i["power_cycle"]:
                     result["reboot_required"].append(i["vm"])
-            result["changed"] = bool(items)
+            for i in tag_items:
+                result["changes"].append(dict(object=i["object"], kind=i["kind"], moid=i["moid"], changes=i["changes"],
+                                              before=i["before"], after=i["after"], checks=i["checks"],
+                                              error=errors.get(i["object"])))
+            result["changed"] = bool(items or tag_items)
             if errors:
                 result["failed_repairs"] = errors
     result["capacity"] = capacity_table(g.snap, findings) if "fcds" in g.snap.gathered else []
@@ -286,8 +295,8 @@ def main():
     result["summary"] = summarize(findings)
     result["reboot_required"].sort()
     if module._diff and result["changes"]:
-        result["diff"] = dict(before={c["vm"]: c["before"] for c in result["changes"]},
-                              after={c["vm"]: c["after"] for c in result["changes"]})
+        result["diff"] = dict(before={c["object"]: c["before"] for c in result["changes"]},
+                              after={c["object"]: c["after"] for c in result["changes"]})
     if query is not None:
         result["query_result"] = query.search({k: result[k] for k in ("findings", "summary", "changes")})
     if result.get("failed_repairs"):

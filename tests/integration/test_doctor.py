@@ -493,7 +493,7 @@ def test_fix_in_check_mode_writes_nothing_and_shows_the_diff(playbook, faults, v
     audit_log.mark()
     result = run_doctor(playbook, check=True, diff=True, fix=True)
     assert result["changed"] is True
-    assert {c["vm"]: c["after"] for c in result["changes"]} == {
+    assert {c["object"]: c["after"] for c in result["changes"]} == {
         "k8s-worker-1": {"disk_enable_uuid": True, "pvscsi": True, "folder": FOLDER},
         "k8s-worker-2": {"disk_enable_uuid": True, "pvscsi": True, "folder": FOLDER},
         "k8s-worker-3": {"disk_enable_uuid": True, "pvscsi": True, "folder": FOLDER}}
@@ -509,13 +509,36 @@ def test_fix_repairs_the_safe_findings_and_a_second_run_is_clean_for_them(playbo
     expected = faults.disk_enable_uuid() | faults.no_pvscsi() | faults.outside_folder() | faults.hardware_version()
     result = run_doctor(playbook, fix=True)
     assert found(result) == expected and result["changed"] is True
-    assert sorted(c["vm"] for c in result["changes"]) == ["k8s-worker-1", "k8s-worker-2", "k8s-worker-3"]
+    assert sorted(c["object"] for c in result["changes"]) == ["k8s-worker-1", "k8s-worker-2", "k8s-worker-3"]
     assert result["reboot_required"] == ["k8s-worker-1"]
     vm1 = find(vsphere, "VirtualMachine", "k8s-worker-1")
     assert {o.key: o.value for o in vm1.config.extraConfig}["disk.EnableUUID"] == "TRUE"
     again = run_doctor(playbook, fix=True)
     assert found(again) == {("readiness.hardware_version", "k8s-worker-2")}  # not a safe repair: still reported
     assert again["changed"] is False and again["changes"] == []
+
+
+def rest_writes(entries):
+    """REST calls that change something (tag attach/detach, create, delete); the reads are GETs and list actions."""
+    return [e for e in entries if e.get("kind") == "http" and e.get("path", "").startswith("/rest/com/vmware/cis/tagging")
+            and (e.get("http") in ("DELETE", "PATCH", "PUT") or "~action=attach" in e.get("query", "")
+                 or "~action=detach" in e.get("query", "") or (e.get("http") == "POST" and not e.get("query")))]
+
+
+def test_fix_attaches_the_zone_tag_of_its_cluster_mates_to_a_host_without_zone(playbook, faults, vcsim_trace):
+    faults.host_without_zone()
+    vcsim_trace.mark()
+    dry = run_doctor(playbook, check=True, diff=True, fix=True)
+    assert dry["changed"] is True and dry["diff"]["after"] == {"DC0_C1_H2": {"zone": "zone-b"}}
+    assert rest_writes(vcsim_trace.entries()) == [] and mutating_soap_calls(vcsim_trace.entries()) == []
+    result = run_doctor(playbook, fix=True)
+    assert [(c["object"], c["changes"]) for c in result["changes"]] == [
+        ("DC0_C1_H2", ["tag k8s-zone/zone-b attached"])]
+    again = run_doctor(playbook, fix=True)
+    assert found(again) == set() and again["changed"] is False
+    h2 = find(faults.si, "HostSystem", "DC0_C1_H2")
+    rest = rest_session()
+    faults.undo.insert(0, lambda: tag_op(rest_session(), "detach", tag_id(rest, "k8s-zone", "zone-b"), h2))
 
 
 def test_query_selects_from_the_result(playbook, faults):

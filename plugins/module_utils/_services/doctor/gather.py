@@ -185,6 +185,7 @@ class Gatherer:
             if cat in s.categories:
                 for tag_name, tag in rest.tags_in(s.categories[cat]["id"]).items():
                     tag_names[tag["id"]] = (cat, tag_name)
+                    s.tag_ids[(cat, tag_name)] = tag["id"]
         if not tag_names:
             return
         rows = rest.call("POST", TAGGING + "/tag-association?~action=list-attached-objects-on-tags",

@@ -116,6 +116,7 @@ class Snapshot:
     hosts: List[str] = field(default_factory=list)                       # hosts of the clusters running nodes
     categories: Dict[str, Dict] = field(default_factory=dict)            # name -> {cardinality, associable_types}
     tag_attachments: Dict[Tuple[str, str], List[Tuple[str, str]]] = field(default_factory=dict)
+    tag_ids: Dict[Tuple[str, str], str] = field(default_factory=dict)   # (category, tag) -> tag id
     # (category, tag) -> [(object kind, moid)] for tags of the zone and region categories
     # config, storage classes, volumes, capacity: filled by their gather steps
     configs: List[Dict] = field(default_factory=list)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.readiness import (
     MAX_SCSI_BUSES,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.zones import sibling_zone
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
     TaskFailed,
     wait_for_tasks,
@@ -22,7 +23,7 @@ try:
 except ImportError:
     pass
 
-REPAIRS = ("disk_enable_uuid", "pvscsi", "folder")
+REPAIRS = ("disk_enable_uuid", "pvscsi", "folder", "tags")
 
 
 def free_bus(vm):
@@ -70,6 +71,37 @@ def plan(findings, snap, wanted=REPAIRS):
             item["changes"].append("moved to %s" % snap.settings.node_folder)
         item["checks"].append(f.check)
     return sorted((i for i in per_vm.values() if i["changes"]), key=lambda i: (i["vm"], i["moid"]))
+
+
+def plan_tags(findings, snap, wanted=REPAIRS):
+    """[{object, moid, tag_id, before, after, changes, checks}]: the zone tag of the other hosts of its cluster,
+    attached to a host that has none."""
+    if "tags" not in wanted:
+        return []
+    out = []
+    for f in findings:
+        if f.repair != "tags" or f.check != "zones.host_without_zone":
+            continue
+        zone = sibling_zone(snap, f.object["moid"])
+        tag_id = snap.tag_ids.get((snap.settings.zone_category, zone))
+        if tag_id is None:
+            continue
+        out.append(dict(object=f.object["name"], kind="HostSystem", moid=f.object["moid"], tag_id=tag_id,
+                        before=dict(zone=None), after=dict(zone=zone), checks=[f.check],
+                        changes=["tag %s/%s attached" % (snap.settings.zone_category, zone)]))
+    return sorted(out, key=lambda i: i["object"])
+
+
+def apply_tags(client, tree, items):
+    """Attach each tag (one REST call each); {object name: error}."""
+    errors = {}
+    rest = client.rest() if items else None
+    for item in items:
+        try:
+            rest.attach(item["tag_id"], tree.get(item["moid"])["obj"])
+        except Exception as e:  # pylint: disable=broad-except
+            errors[item["object"]] = "attaching the tag failed: %s" % e
+    return errors
 
 
 def apply(client, tree, items, folder_moid, batch=32):

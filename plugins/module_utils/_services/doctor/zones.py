@@ -34,6 +34,15 @@ def zone_of(snap, host, category):
     return zone if category == st.zone_category else region
 
 
+def sibling_zone(snap, host):
+    """The zone every other host of the host's cluster is in, when they agree (the tag a repair may attach)."""
+    chain = snap.ancestors.get(host) or [host]
+    cluster = chain[1] if len(chain) > 1 else None
+    others = [h for h in snap.hosts if h != host and (snap.ancestors.get(h) or [h, None])[1:2] == [cluster]]
+    zones = {zone_of(snap, h, snap.settings.zone_category) for h in others}
+    return zones.pop() if len(zones) == 1 and None not in zones and cluster is not None else None
+
+
 def check(snap):
     st = snap.settings
     out = []
@@ -75,12 +84,17 @@ def check(snap):
         for host in sorted(snap.hosts):
             if zone_of(snap, host, zone_cat) is None:
                 name = snap.object_kinds.get(host, ("HostSystem", host))[1]
+                sibling = sibling_zone(snap, host)
                 out.append(Finding(
                     "zones.host_without_zone", "warning", obj("HostSystem", name, host),
-                    "Host %s, in a cluster that runs node VMs, has no %s tag on it or above it." % (name, zone_cat),
+                    "Host %s, in a cluster that runs node VMs, has no %s tag on it or above it%s." % (
+                        name, zone_cat, "; the other hosts of its cluster are all in %s" % sibling if sibling else ""),
                     "A node VM that moves (DRS, HA) to this host loses its zone: the provider reports none and "
                     "topology-aware volumes cannot attach.",
-                    "Tag the host, its cluster or its folder with a %s tag." % zone_cat))
+                    "Tag the host, its cluster or its folder with a %s tag%s." % (
+                        zone_cat, " (doctor fix: true attaches %s/%s to the host)" % (zone_cat, sibling)
+                        if sibling else ""),
+                    repair="tags" if sibling and (zone_cat, sibling) in snap.tag_ids else None))
     for vm, node_name in node_vms(snap):
         node = next(n for n in snap.nodes if n.name == node_name)
         if node.uninitialized or not node.provider_id:

@@ -59,3 +59,26 @@ def test_uninitialized_nodes_are_left_to_the_nodes_area():
     n = node(snap, "k8s-worker-1")
     n.zone, n.uninitialized = None, True
     assert zones.check(snap) == []
+
+
+def test_a_host_whose_cluster_mates_share_a_host_level_zone_gets_that_tag_as_repair():
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import repairs
+    snap = clean()
+    snap.tag_ids = {("k8s-zone", "zone-a"): "tag-a", ("k8s-zone", "zone-b"): "tag-b"}
+    del snap.tags["domain-c1"]
+    snap.tags["host-0"] = [("k8s-zone", "zone-a")]
+    found = zones.check(snap)
+    assert checks_of(found) == [("zones.host_without_zone", "h2")]
+    assert found[0].repair == "tags" and "zone-a" in found[0].fix
+    items = repairs.plan_tags(found, snap)
+    assert [(i["object"], i["tag_id"], i["after"]) for i in items] == [("h2", "tag-a", {"zone": "zone-a"})]
+
+
+def test_no_tag_repair_when_the_cluster_mates_disagree_or_there_are_none():
+    snap = clean()
+    snap.tag_ids = {("k8s-zone", "zone-a"): "tag-a"}
+    snap.ancestors["host-3"] = ["host-3", "group-h1", "datacenter-1"]
+    snap.object_kinds["host-3"] = ("HostSystem", "h3")
+    snap.hosts.append("host-3")
+    found = zones.check(snap)
+    assert checks_of(found) == [("zones.host_without_zone", "h3")] and found[0].repair is None
