@@ -33,6 +33,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
     VsphereClient,
     VsphereError,
+    ssl_context,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
@@ -287,6 +288,13 @@ class Gatherer:
                     if str(k).lower() == "storagepolicyname"}
         if policies:
             s.policies = {name: dict(id=pid) for name, pid in storage_policies(self.client).items()}
+            used = sorted({str((sc.get("parameters") or {}).get(k)) for sc in s.storage_classes
+                           for k in (sc.get("parameters") or {}) if str(k).lower() == "storagepolicyname"}
+                          & set(s.policies))
+            if used:
+                for name, hubs in _compatible_datastores(self.client, [s.policies[n]["id"] for n in used],
+                                                         list(s.datastores), used).items():
+                    s.policies[name]["datastores"] = hubs
         for sc in s.storage_classes:
             params = {str(k).lower(): v for k, v in (sc.get("parameters") or {}).items()}
             m = sc_mod.datastore_by_url(s, params.get("datastoreurl")) if params.get("datastoreurl") else \
@@ -352,6 +360,27 @@ class Gatherer:
             disks=[Disk(d["path"], d["fcd_id"], d["capacity_bytes"]) for d in vm_facts.disks(devices)],
             host=host._moId if host is not None else None, hostname=props.get("guest.hostName"),
             nics=vm_facts.guest_nics(props), template=bool(base.get("config.template")))
+
+
+def _compatible_datastores(client, profile_ids, ds_moids, names):
+    """{policy name: [datastore moids compatible]}: one PbmCheckCompatibility per policy a class names (not per
+    volume), through the PBM endpoint with the vCenter session."""
+    from pyVmomi import SoapStubAdapter, pbm  # pylint: disable=import-outside-toplevel
+    params = client.params
+    cookie = client.si._stub.cookie
+    session = cookie.split("=", 1)[-1].split(";")[0].strip().strip('"')
+    ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
+    stub = SoapStubAdapter(host=params["hostname"], port=params["port"], path="/pbm",
+                           version="pbm.version.version11", sslContext=ctx,
+                           requestContext={"vcSessionCookie": session},
+                           httpConnectionTimeout=params.get("timeout") or None)
+    solver = pbm.ServiceInstance("ServiceInstance", stub).RetrieveContent().placementSolver
+    hubs = [pbm.placement.PlacementHub(hubType="Datastore", hubId=m) for m in ds_moids]
+    out = {}
+    for name, pid in zip(names, profile_ids):
+        results = solver.PbmCheckCompatibility(hubsToSearch=hubs, profile=pbm.profile.ProfileId(uniqueId=pid)) or []
+        out[name] = sorted(r.hub.hubId for r in results if not r.error)
+    return out
 
 
 def _list_volume_folders(client, store, folders):
