@@ -607,3 +607,13 @@ def test_requests_do_not_grow_with_the_number_of_pvs(playbook, demo, kube, vcsim
     finally:
         for name in names:
             api.delete_persistent_volume(name)
+
+
+def test_no_password_of_the_cluster_or_of_vcenter_appears_in_the_result_or_the_reports(playbook, faults, tmp_path):
+    faults.login_failed()
+    r = playbook(path=PLAYBOOK, inventory=INVENTORY, extra_vars={"doctor_report_dir": str(tmp_path)})
+    assert "config.login_failed" in r.tasks["Fail on errors (after the reports are written)"]["msg"]
+    texts = [r.stdout, r.stderr] + [(tmp_path / ("report." + ext)).read_text() for ext in ("json", "md", "html")]
+    for secret in (os.environ["VMWARE_PASSWORD"], "not-the-password"):
+        for form in (secret, json.dumps(secret)[1:-1]):  # as is, and escaped in JSON
+            assert not any(form in t for t in texts)
