@@ -156,6 +156,15 @@ class Faults:
         self.undo.append(lambda: wait(vm.Destroy_Task()))
         return {("nodes.vm_without_node", "k8s-worker-9")}
 
+    def clone_with_the_same_uuid(self):
+        from pyVmomi import vim
+        w3 = self.vm("k8s-worker-3")
+        spec = vim.vm.ConfigSpec(name="k8s-worker-3-clone", guestId="ubuntu64Guest", numCPUs=1, memoryMB=512,
+                                 uuid=w3.config.uuid, files=vim.vm.FileInfo(vmPathName="[LocalDS_0]"))
+        vm = wait(w3.parent.CreateVM_Task(config=spec, pool=w3.resourcePool))
+        self.undo.append(lambda: wait(vm.Destroy_Task()))
+        return {("nodes.ambiguous_vm", "k8s-worker-3")}
+
     def provider_id_mismatch(self):
         def mutate(n):
             n["spec"]["provider_id"] = "vsphere://4218e0a2-6b1c-4c5d-9e7f-0a1b2c3d4eff"
@@ -411,14 +420,16 @@ class Faults:
         assert not errors, errors
 
 
-FAULTS = ["node_without_vm", "vm_without_node", "provider_id_mismatch", "csi_without_provider_id", "disk_enable_uuid",
+FAULTS = ["node_without_vm", "vm_without_node", "clone_with_the_same_uuid", "provider_id_mismatch", "csi_without_provider_id", "disk_enable_uuid",
           "hardware_version", "tools_not_running", "no_pvscsi", "outside_folder", "node_ip", "zone_label", "tag_on_vm",
           "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter",
           "zone_category_missing", "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing",
           "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
 # Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys), stuck_attachment
-# (the disk of attached_elsewhere) and zone_category_missing (it hides the zone faults) are left out of "all together".
-TOGETHER = [f for f in FAULTS if f not in ("login_failed", "stuck_attachment", "zone_category_missing")]
+# (the disk of attached_elsewhere), zone_category_missing (it hides the zone faults) and clone_with_the_same_uuid (it
+# hides k8s-worker-3's other faults) are left out of "all together".
+TOGETHER = [f for f in FAULTS if f not in ("login_failed", "stuck_attachment", "zone_category_missing",
+                                           "clone_with_the_same_uuid")]
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,10 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disks import DiskStore
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.pbm import storage_policies
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import collect_objects
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
+    collect,
+    collect_objects,
+)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import TAGGING
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
     TaskFailed,
@@ -151,6 +154,20 @@ class Gatherer:
             by_name.setdefault(props.get("name"), []).append(moid)
         for node in s.nodes:
             node.vm, node.matched_by = _match(node, by_uuid, by_name)
+        if any(n.vm is None and not n.candidates for n in s.nodes):
+            # a Node named after its guest's host name: one more retrieval, only when a Node matched nothing else
+            by_host = {}
+            for obj, props in collect(self.client, [vim.VirtualMachine], ["guest.hostName"], scalar=True):
+                host = (props.get("guest.hostName") or "").lower()
+                if host and obj._moId in tree.vms and not tree.vms[obj._moId][1].get("config.template"):
+                    for key in sorted({host, host.split(".")[0]}):
+                        by_host.setdefault(key, []).append(obj._moId)
+            for node in s.nodes:
+                if node.vm is None and not node.candidates:
+                    node.vm, node.matched_by = _match(node, {}, {}, by_host)
+        for node in s.nodes:
+            for m in node.candidates:
+                s.candidate_names[m] = tree.vms[m][1].get("name")
         folder_moid = None
         if s.settings.node_folder:
             folder_moid = tree.folder(s.settings.node_folder, self.datacenter, "vm")
@@ -417,17 +434,27 @@ def _node(summary):
                     uninitialized=summary["uninitialized"])
 
 
-def _match(node, by_uuid, by_name):
-    """As node_vm_info does: the systemUUID (either byte order), else the providerID, else the name."""
+def _match(node, by_uuid, by_name, by_host=None):
+    """As node_vm_info does: the systemUUID (either byte order), else the providerID, else the name (VM name,
+    then guest host name). Returns (moid, how); several VMs for one key: (None, None) and node.candidates set."""
     for value in (node.system_uuid, node.provider_id):
         u = normalize_uuid(value)
         if not u:
             continue
         for candidate, how in ((u, "bios uuid"), (byte_swap(u), "byte-swapped bios uuid")):
-            if len(by_uuid.get(candidate, [])) == 1:
-                return by_uuid[candidate][0], how
-    if len(by_name.get(node.name, [])) == 1:
-        return by_name[node.name][0], "vm name"
+            found = by_uuid.get(candidate, [])
+            if len(found) == 1:
+                return found[0], how
+            if len(found) > 1:
+                node.candidates = sorted(found)
+                return None, None
+    for index, how in ((by_name, "vm name"), (by_host or {}, "guest hostname")):
+        found = index.get(node.name) or index.get(node.name.lower()) or []
+        if len(found) == 1:
+            return found[0], how
+        if len(found) > 1:
+            node.candidates = sorted(found)
+            return None, None
     return None, None
 
 

@@ -90,6 +90,7 @@ class NodeSnap:
     uninitialized: bool = False
     vm: Optional[str] = None                 # the moid of its VM, as the gather step matched it
     matched_by: Optional[str] = None         # bios uuid, byte-swapped bios uuid, vm name, guest hostname
+    candidates: List[str] = field(default_factory=list)   # VM moids when several VMs match (clones)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Snapshot:
     nodes: List[NodeSnap] = field(default_factory=list)
     vms: Dict[str, VmSnap] = field(default_factory=dict)     # node VMs and VMs of the node folder, by moid
     node_folder_vms: List[str] = field(default_factory=list)  # moids of the VMs in the configured folder
+    candidate_names: Dict[str, str] = field(default_factory=dict)  # moid -> name of VMs several Nodes could be
     csi_installed: bool = False
     # zones: {moid: [(category, tag)]} of the ancestors of node hosts; the ancestry and kinds of those objects
     tags: Dict[str, List[Tuple[str, str]]] = field(default_factory=dict)

@@ -25,8 +25,32 @@ def vm_obj(vm):
 def check(snap):
     out = []
     matched_vms = set()
+    claimed = {}
+    for node in snap.nodes:
+        if node.vm:
+            claimed.setdefault(node.vm, []).append(node.name)
+    for moid, names in sorted(claimed.items()):
+        vm = snap.vms.get(moid)
+        if len(names) > 1 and vm is not None:
+            out.append(Finding(
+                "nodes.same_vm", "error", vm_obj(vm),
+                "Nodes %s all match VM %s (BIOS UUID %s)." % (", ".join(sorted(names)), vm.name, vm.uuid),
+                "Only one of them can be that VM: the others are clones with the same BIOS UUID, or stale Nodes; "
+                "volumes attach to the wrong VM.",
+                "Give cloned VMs a new BIOS UUID (uuid.bios), and delete the Nodes of VMs that are gone."))
     for node in snap.nodes:
         vm = snap.vms.get(node.vm) if node.vm else None
+        if vm is None and node.candidates:
+            matched_vms.update(node.candidates)
+            out.append(Finding(
+                "nodes.ambiguous_vm", "error", node_obj(node),
+                "Node %s matches %d VMs: %s (the same BIOS UUID or name)." % (
+                    node.name, len(node.candidates), ", ".join(
+                        "%s (%s)" % (snap.candidate_names.get(m, m), m) for m in node.candidates)),
+                "The cloud provider cannot tell which VM is the node: initialization and volume attachment fail or "
+                "pick the wrong VM.",
+                "Give cloned VMs a new BIOS UUID (uuid.bios) and unique names."))
+            continue
         if vm is None:
             out.append(Finding(
                 "nodes.no_vm", "error", node_obj(node),

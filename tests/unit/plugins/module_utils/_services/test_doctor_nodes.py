@@ -70,3 +70,34 @@ def test_every_finding_has_every_field():
         d = f.as_dict()
         assert d["severity"] in ("error", "warning", "info")
         assert all(d[k] for k in ("check", "message", "why", "fix", "object", "area"))
+
+
+def test_two_nodes_on_one_vm_is_an_error_naming_both():
+    snap = clean()
+    node(snap, "k8s-worker-2").vm = node(snap, "k8s-worker-1").vm
+    found = nodes.check(snap)
+    assert ("nodes.same_vm", "k8s-worker-1") in checks_of(found)
+    same = next(f for f in found if f.check == "nodes.same_vm")
+    assert "k8s-worker-1, k8s-worker-2" in same.message
+
+
+def test_a_node_matching_several_vms_is_ambiguous_not_missing():
+    snap = clean()
+    n = node(snap, "k8s-worker-3")
+    n.vm, n.candidates = None, ["vm-103", "vm-200"]
+    snap.candidate_names = {"vm-103": "k8s-worker-3", "vm-200": "k8s-worker-3-clone"}
+    found = nodes.check(snap)
+    assert [f.check for f in found if f.object["name"] == "k8s-worker-3" and f.object["kind"] == "Node"] == \
+        ["nodes.ambiguous_vm"]
+    assert "k8s-worker-3-clone (vm-200)" in found[0].message or any("vm-200" in f.message for f in found)
+
+
+def test_matching_by_guest_host_name_when_nothing_else_matches():
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.gather import _match
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import NodeSnap
+    n = NodeSnap(name="worker-a.example.com")
+    assert _match(n, {}, {}, {"worker-a.example.com": ["vm-5"]}) == ("vm-5", "guest hostname")
+    n = NodeSnap(name="w", system_uuid=byte_swap(uuid_of(0)))
+    assert _match(n, {uuid_of(0): ["vm-1"]}, {}) == ("vm-1", "byte-swapped bios uuid")
+    n = NodeSnap(name="w", system_uuid=uuid_of(0))
+    assert _match(n, {uuid_of(0): ["vm-1", "vm-2"]}, {}) == (None, None) and n.candidates == ["vm-1", "vm-2"]
