@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check 8, capacity: per datastore the free space, the space PVs use and the space orphans hold; datastores that
+StorageClasses or PVs use and that run low are findings."""
+
+from __future__ import annotations
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import Finding, obj
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.volumes import (
+    file_key,
+    pv_disk,
+    size_text,
+)
+
+WARN, ERROR = 0.10, 0.05   # free fraction
+
+
+def table(snap, findings):
+    """[{datastore, capacity_bytes, free_bytes, pv_bytes, pvs, orphan_bytes, orphans}] by datastore name."""
+    rows = {m: dict(datastore=d["name"], capacity_bytes=d.get("capacity") or 0, free_bytes=d.get("free") or 0,
+                    pv_bytes=0, pvs=0, orphan_bytes=0, orphans=0) for m, d in snap.datastores.items()}
+    by_name = {d["name"]: m for m, d in snap.datastores.items()}
+    files = {file_key(p): f for p, f in snap.volume_files.items()}
+    for pv in snap.pvs:
+        key = pv_disk(pv)
+        if key is None:
+            continue
+        if key[0] == "path":
+            ds, size = key[1], (files.get(key) or {}).get("size")
+        else:
+            f = snap.fcds.get(key[1]) or {}
+            ds, size = f.get("datastore"), f.get("capacity_bytes")
+        if ds in by_name:
+            rows[by_name[ds]]["pvs"] += 1
+            rows[by_name[ds]]["pv_bytes"] += size or 0
+    for f in findings:
+        if f.check == "volumes.orphan_vmdk":
+            ds, size = f.object.get("datastore"), (snap.volume_files.get(f.object["name"]) or {}).get("size")
+        elif f.check == "volumes.orphan_fcd":
+            fcd = snap.fcds.get(f.object.get("fcd_id")) or {}
+            ds, size = fcd.get("datastore"), fcd.get("capacity_bytes")
+        else:
+            continue
+        if ds in by_name:
+            rows[by_name[ds]]["orphans"] += 1
+            rows[by_name[ds]]["orphan_bytes"] += size or 0
+    return sorted(rows.values(), key=lambda r: r["datastore"])
+
+
+def check(snap, findings=None):
+    out = []
+    used = set(snap.storage_datastores)
+    for row in table(snap, findings or []):
+        if row["datastore"] not in used and not row["pvs"]:
+            continue
+        cap, free = row["capacity_bytes"], row["free_bytes"]
+        if not cap:
+            continue
+        frac = float(free) / cap
+        if frac < WARN:
+            out.append(Finding(
+                "capacity.low_free_space", "error" if frac < ERROR else "warning",
+                obj("Datastore", row["datastore"]),
+                "Datastore %s has %s free of %s (%.0f%%); %d PV(s) on it (%s known), orphans hold %s." % (
+                    row["datastore"], size_text(free), size_text(cap), frac * 100, row["pvs"], size_text(row["pv_bytes"]),
+                    size_text(row["orphan_bytes"])),
+                "New volumes fail to provision or grow, and thin disks stop their VMs when it fills up.",
+                "Free space (orphans first, after a dry run), grow the datastore, or move classes to another one."))
+    return out

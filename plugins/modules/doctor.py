@@ -1,0 +1,309 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vsphere_k8s.cloud_provider contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: doctor
+short_description: Find what breaks vSphere volumes and nodes of a Kubernetes cluster, and fix the safe part
+version_added: 0.2.0
+description:
+  - Reads a live site - the Kubernetes cluster and its vCenter - and reports every finding of the checks chosen,
+    each with its check id, severity (C(error), C(warning), C(info)), the object, what is wrong, why it matters
+    and how to fix it, plus a summary by severity and by area.
+  - Read-only by default. With O(fix=true) it applies the safe repairs only - C(disk.EnableUUID=TRUE), a
+    ParaVirtual SCSI controller, the move into the configured node folder, the zone tag of a host whose
+    cluster's other hosts all have the same one - each reported in RV(changes) with
+    its before and after; in check mode they are reported and nothing is written.
+  - The number of requests does not grow with the inventory nor with the number of Nodes - one PropertyCollector
+    retrieval for the inventory with every VM's name, BIOS UUID and folder, one for the details of the node VMs.
+  - The connection to Kubernetes is nested under O(kubernetes); V({}) takes the environment.
+author:
+  - vsphere_k8s developers (@vsphere-k8s)
+options:
+  checks:
+    description:
+      - The areas to check, in the order of the report. Default, every area.
+    type: list
+    elements: str
+    choices: [nodes, readiness, addresses, zones, config, storage_classes, volumes, capacity]
+  node_folder:
+    description:
+      - The VM folder the node VMs belong in (inventory path such as V(/DC0/vm/kubernetes), or a path below the
+        datacenter's VM folder). VMs in it without a Node are reported, node VMs outside it too.
+    type: str
+  datacenter:
+    description:
+      - The datacenter of O(node_folder) when it is a relative path; needed when vCenter has several.
+    type: str
+  zone_category:
+    description:
+      - The tag category of zones. Default, C(labels.zone) of the cloud provider's config found in the cluster.
+    type: str
+  region_category:
+    description:
+      - The tag category of regions. Default, C(labels.region) of the cloud provider's config found in the cluster.
+    type: str
+  volume_folder:
+    description:
+      - The folder of volume disks on each datastore (the in-tree provider's C(kubevols)); VMDKs in it that no
+        PV names are reported as orphans.
+    type: str
+    default: kubevols
+  min_hardware_version:
+    description:
+      - Node VMs with a lower virtual hardware version are reported (the CSI driver needs 15).
+    type: int
+    default: 15
+  fix:
+    description:
+      - Apply the safe repairs of the findings (see O(repairs)). Orphaned disks are never deleted - feed the
+        volume findings to M(vsphere_k8s.cloud_provider.vmdk) after a dry run.
+    type: bool
+    default: false
+  repairs:
+    description:
+      - Which safe repairs O(fix) may apply. V(tags) attaches to a host without zone the zone tag all the other
+        hosts of its cluster have.
+    type: list
+    elements: str
+    choices: [disk_enable_uuid, pvscsi, folder, tags]
+    default: [disk_enable_uuid, pvscsi, folder, tags]
+  query:
+    description:
+      - A JMESPath expression applied to the result (C(findings), C(summary), C(changes)); its value is returned
+        in RV(query_result). Needs the C(jmespath) Python package.
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - vsphere_k8s.cloud_provider.vsphere
+  - vsphere_k8s.cloud_provider.kubernetes.NESTED
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: What is wrong with the site?
+  vsphere_k8s.cloud_provider.doctor:
+    node_folder: /DC1/vm/kubernetes
+  register: doctor
+
+- name: Fail on errors
+  ansible.builtin.assert:
+    that: doctor.summary.by_severity.error == 0
+    fail_msg: "{{ doctor.findings | selectattr('severity', 'eq', 'error') | map(attribute='message') | list }}"
+
+- name: Repair what is safe to repair (dry run first with --check --diff)
+  vsphere_k8s.cloud_provider.doctor:
+    node_folder: /DC1/vm/kubernetes
+    fix: true
+
+- name: Only the names of the VMs without disk.EnableUUID
+  vsphere_k8s.cloud_provider.doctor:
+    checks: [readiness]
+    query: "findings[?check=='readiness.disk_enable_uuid'].object.name"
+  register: no_uuid
+"""
+
+RETURN = r"""
+findings:
+  description: What is wrong, errors first, by area.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    check: {description: "The check id, C(<area>.<what>).", type: str, sample: readiness.disk_enable_uuid}
+    area: {description: "The area of the check.", type: str, sample: readiness}
+    severity: {description: "C(error), C(warning) or C(info).", type: str}
+    object: {description: "The object - C(kind), C(name) and, for vSphere objects, C(moid).", type: dict}
+    message: {description: "What is wrong, naming the object.", type: str}
+    why: {description: "Why it matters.", type: str}
+    fix: {description: "How to fix it.", type: str}
+    repair: {description: "The safe repair O(fix) applies, when there is one.", type: str}
+summary:
+  description: Counts - C(total), C(by_severity) and C(by_area) (each by severity).
+  returned: always
+  type: dict
+changes:
+  description: With O(fix), per object repaired (or, in check mode, to repair) - C(object) and C(kind) (C(vm) for
+    VMs), C(moid), C(changes), C(before), C(after), C(checks) (the findings it answers), C(error).
+  returned: always
+  type: list
+  elements: dict
+reboot_required:
+  description: Powered-on VMs that got C(disk.EnableUUID) (it applies after a power cycle).
+  returned: always
+  type: list
+  elements: str
+capacity:
+  description: Per datastore - C(datastore), C(capacity_bytes), C(free_bytes), C(pv_bytes) and C(pvs) (the PVs on
+    it), C(orphan_bytes) and C(orphans).
+  returned: always
+  type: list
+  elements: dict
+areas:
+  description: The areas checked, in the order of the report.
+  returned: always
+  type: list
+  elements: str
+query_result:
+  description: The value of O(query) on the result.
+  returned: when query is given
+  type: raw
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
+    kubernetes_argument_spec,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
+    kube_client,
+    kube_errors,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
+    register_kube_secrets,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import repairs
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.capacity import (
+    table as capacity_table,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.checks import (
+    AREAS,
+    run_checks,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.gather import Gatherer
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.model import (
+    Finding,
+    summarize,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
+    vsphere_argument_spec,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
+    vsphere_client,
+    vsphere_errors,
+)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import path_problem
+
+try:
+    import jmespath
+    JMESPATH_ERROR = None
+except ImportError:
+    jmespath = None
+    JMESPATH_ERROR = "jmespath"
+
+GATHER_PROBLEMS = {
+    "config.node_folder_missing": (
+        "error", "Node VMs cannot be checked against their folder, nor VMs without a Node found.",
+        "Give node_folder as an existing VM folder (inventory path, such as /DC0/vm/kubernetes)."),
+}
+
+
+def compile_query(module, text):
+    if text is None:
+        return None
+    if jmespath is None:
+        module.fail_json(msg=missing_required_lib("jmespath") + " The query option needs it; nothing was read.")
+    try:
+        return jmespath.compile(text)
+    except jmespath.exceptions.JMESPathError as e:
+        module.fail_json(msg="query is not a valid JMESPath expression: %s. Nothing was read." % e)
+
+
+def main():
+    spec = vsphere_argument_spec(
+        checks=dict(type="list", elements="str", choices=list(AREAS)),
+        node_folder=dict(type="str"),
+        datacenter=dict(type="str"),
+        zone_category=dict(type="str"),
+        region_category=dict(type="str"),
+        min_hardware_version=dict(type="int", default=15),
+        volume_folder=dict(type="str", default="kubevols"),
+        fix=dict(type="bool", default=False),
+        repairs=dict(type="list", elements="str", choices=list(repairs.REPAIRS), default=list(repairs.REPAIRS)),
+        query=dict(type="str"),
+        kubernetes=dict(type="dict", default={}, options=kubernetes_argument_spec(), apply_defaults=True),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    register_kube_secrets(module, "kubernetes")
+    p = module.params
+    if p["node_folder"] is not None:
+        problem = path_problem(p["node_folder"])
+        if problem:
+            module.fail_json(msg="node_folder: %s. Give a VM folder path such as /DC0/vm/kubernetes, or omit it. "
+                                 "Nothing was read." % problem)
+    if p["min_hardware_version"] < 1:
+        module.fail_json(msg="min_hardware_version must be a positive number (such as 15), not %d."
+                         % p["min_hardware_version"])
+    query = compile_query(module, p["query"])
+
+    kube = kube_client(module, "kubernetes")
+    client = vsphere_client(module)
+    g = Gatherer(client, kube, p)
+    g.snap.settings.min_hardware_version = p["min_hardware_version"]
+    with kube_errors(module, kube, "Reading the Kubernetes cluster (nothing was changed)"):
+        g.kube_reads()
+    for secret in g.secrets:
+        module.no_log_values.add(secret)
+    result = dict(changed=False, changes=[], reboot_required=[])
+    with vsphere_errors(module, client, "checking the site against vCenter"):
+        g.vsphere_reads()
+        if not p["checks"] or "zones" in p["checks"]:
+            g.zone_reads()
+        if not p["checks"] or "config" in p["checks"]:
+            g.config_reads()
+        if not p["checks"] or set(p["checks"]) & {"storage_classes", "volumes", "capacity"}:
+            g.storage_reads(p["volume_folder"])
+        findings, _summary = run_checks(g.snap, p["checks"])
+        for check, o, message in g.problems:
+            sev, why, fix = GATHER_PROBLEMS[check]
+            findings.insert(0, Finding(check, sev, o, message, why, fix))
+        if p["fix"]:
+            items = repairs.plan(findings, g.snap, p["repairs"])
+            tag_items = repairs.plan_tags(findings, g.snap, p["repairs"])
+            errors = {}
+            if items and not module.check_mode:
+                folder = g.tree.folder(g.snap.settings.node_folder, g.datacenter, "vm") \
+                    if g.snap.settings.node_folder else None
+                errors = repairs.apply(client, g.tree, items, folder)
+            if tag_items and not module.check_mode:
+                errors.update(repairs.apply_tags(client, g.tree, tag_items))
+            for i in items:
+                result["changes"].append(dict(object=i["vm"], kind="VirtualMachine", vm=i["vm"], moid=i["moid"],
+                                              changes=i["changes"], before=i["before"], after=i["after"],
+                                              checks=sorted(set(i["checks"])), error=errors.get(i["vm"])))
+                if i["power_cycle"]:
+                    result["reboot_required"].append(i["vm"])
+            for i in tag_items:
+                result["changes"].append(dict(object=i["object"], kind=i["kind"], moid=i["moid"], changes=i["changes"],
+                                              before=i["before"], after=i["after"], checks=i["checks"],
+                                              error=errors.get(i["object"])))
+            result["changed"] = bool(items or tag_items)
+            if errors:
+                result["failed_repairs"] = errors
+    result["capacity"] = capacity_table(g.snap, findings) if "fcds" in g.snap.gathered else []
+    result["areas"] = [a for a in AREAS if not p["checks"] or a in p["checks"]]
+    result["findings"] = [f.as_dict() for f in findings]
+    result["summary"] = summarize(findings)
+    result["reboot_required"].sort()
+    if module._diff and result["changes"]:
+        result["diff"] = dict(before={c["object"]: c["before"] for c in result["changes"]},
+                              after={c["object"]: c["after"] for c in result["changes"]})
+    if query is not None:
+        result["query_result"] = query.search({k: result[k] for k in ("findings", "summary", "changes")})
+    if result.get("failed_repairs"):
+        module.fail_json(msg="Some repairs failed: %s" % "; ".join(
+            "%s: %s" % kv for kv in sorted(result["failed_repairs"].items())), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
