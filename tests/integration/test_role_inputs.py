@@ -122,3 +122,11 @@ def test_the_kubelet_is_restarted_once_when_its_flags_or_vsphere_conf_change_and
     r = run(node_config_mode="external")
     assert r.rc == 0 and r.all_stats["k8s-worker-1"]["changed"] == 0, r
     assert count() == 2
+
+
+def test_the_cloud_controller_refuses_a_config_without_its_credentials_secret_before_writing(playbook, audit_log):
+    cfg = {"vcenters": [{"server": os.environ["VMWARE_HOST"], "user": "u", "password": "p", "datacenters": ["X"]}]}
+    r = playbook(role_play("cloud_controller", cloud_controller_vsphere_config=cfg))
+    assert r.rc != 0, r
+    assert any("credentials: secret with secret_name and secret_namespace" in m for m in failed_msgs(r)), r
+    assert audit_writes(audit_log.entries()) == []
