@@ -1,14 +1,15 @@
 # vsphere_k8s.cloud_provider: developer entry points. See README.md.
 SHELL := /bin/bash
 
-.PHONY: help venv lab lab-down lab-status demo test sanity docs-lint unit integration packaging compat build bench docs clean
+.PHONY: help venv lab lab-down lab-status demo test sanity lint docs-lint unit integration packaging compat build bench docs clean
 
 help:
 	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
 	@echo "make lab-down   stop the lab"
 	@echo "make demo       start the lab and bootstrap it: vCenter prerequisites, nodes, cloud controller, CSI, storage;"
 	@echo "                then the real vSphere cloud controller (CPI) initializes the lab's Nodes and stops"
-	@echo "make test       everything CI runs: sanity, unit, integration, packaging, ansible-core 2.16 compat"
+	@echo "make test       everything CI runs: sanity, lint, unit, integration, packaging, ansible-core 2.16 compat"
+	@echo "make lint       ansible-lint (production profile) on the roles and playbooks"
 	@echo "make build      build the collection tarball into .build/"
 	@echo "make docs       the HTML docsite of the collection into .build/docs (antsibull-docs and Sphinx, .venv-docs)"
 
@@ -32,7 +33,7 @@ lab-status:
 test:
 	@bash tests/run.sh all
 
-sanity unit integration packaging compat:
+sanity lint unit integration packaging compat:
 	@bash tests/run.sh $@
 
 docs-lint:

@@ -22,6 +22,7 @@ find_python() {
 }
 
 reqs=(-r "$ROOT/requirements.txt" -r "$ROOT/tests/requirements.txt")
+pins=()
 if [ "$mode" = compat ]; then
     py=$(find_python 3.11) || { echo "venv: Python 3.11 is needed for the ansible-core 2.16 run" >&2; exit 1; }
     core='ansible-core>=2.16,<2.17'
@@ -37,6 +38,10 @@ elif [ "$mode" = docs ]; then
 else
     py=$(find_python 3.13 3.12 3.11) || { echo "venv: Python 3.11 or newer is needed" >&2; exit 1; }
     core='ansible-core'
+    # The lint stage (tests/run.sh lint): a pinned ansible-lint known to work with the newest ansible-core
+    # (26.x supports ansible-core 2.16 and newer; checked with 2.21). Only here: it would pull a newer
+    # ansible-core into the compat venv.
+    pins=("ansible-lint==26.10.1")
 fi
 
 want="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
@@ -45,10 +50,10 @@ if [ -x "$dir/bin/python" ] && [ "$("$dir/bin/python" -c 'import sys; print("%d.
 fi
 [ -x "$dir/bin/python" ] || "$py" -m venv "$dir"
 stamp="$dir/.stamp"
-key="$mode $(cat "$ROOT/requirements.txt" "$ROOT/tests/requirements.txt" | sha256sum | cut -c1-16) $(date +%F)"
+key="$mode $( (cat "$ROOT/requirements.txt" "$ROOT/tests/requirements.txt"; echo "${pins[*]}") | sha256sum | cut -c1-16) $(date +%F)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$key" ]; then
     "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$core" "${reqs[@]}"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$core" "${reqs[@]}" "${pins[@]}"
     echo "$key" >"$stamp"
 fi
 echo "venv: $dir: $("$dir/bin/python" --version), $("$dir/bin/ansible" --version | head -1)" >&2

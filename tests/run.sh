@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test entry point of 'make test' and CI: tests/run.sh all|sanity|docs|unit|integration|packaging|compat
+# The test entry point of 'make test' and CI: tests/run.sh all|sanity|lint|docs|unit|integration|packaging|compat
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -48,6 +48,18 @@ docs() {
     bash lab/venv.sh .venv-docs docs || return 1
     (export PATH="$ROOT/.venv-docs/bin:$PATH" && unset ANSIBLE_COLLECTIONS_PATH &&
         antsibull-docs lint-collection-docs --plugin-docs .)
+}
+
+lint() {
+    # ansible-lint, production profile (.ansible-lint), on the roles and playbooks. The collection is put on a
+    # collections path of its own (as the lab does), so the playbooks' FQCNs resolve to this checkout.
+    local top; top=$(mktemp -d "${TMPDIR:-/tmp}/vsphere_k8s_lint.XXXXXX")
+    mkdir -p "$top/ansible_collections/vsphere_k8s"
+    ln -s "$ROOT" "$top/ansible_collections/vsphere_k8s/cloud_provider"
+    ANSIBLE_COLLECTIONS_PATH="$top" .venv/bin/ansible-lint --nocolor roles/ playbooks/
+    local rc=$?
+    rm -rf "$top"
+    return $rc
 }
 
 pytest_run() { # venv junit-name paths...
@@ -101,6 +113,7 @@ rc=0
 case "$what" in
     all)
         step sanity sanity || rc=1
+        step lint lint || rc=1
         step docs docs || rc=1
         step unit pytest_run .venv unit tests/unit || rc=1
         step packaging pytest_run .venv packaging tests/packaging || rc=1
@@ -108,12 +121,13 @@ case "$what" in
         step compat compat || rc=1
         ;;
     sanity) step sanity sanity || rc=1 ;;
+    lint) step lint lint || rc=1 ;;
     docs) step docs docs || rc=1 ;;
     unit) step unit pytest_run .venv unit tests/unit || rc=1 ;;
     packaging) step packaging pytest_run .venv packaging tests/packaging || rc=1 ;;
     integration) step integration integration || rc=1 ;;
     compat) step compat compat || rc=1 ;;
-    *) echo "usage: tests/run.sh all|sanity|docs|unit|integration|packaging|compat" >&2; exit 2 ;;
+    *) echo "usage: tests/run.sh all|sanity|lint|docs|unit|integration|packaging|compat" >&2; exit 2 ;;
 esac
 summary
 exit $rc

@@ -1,19 +1,32 @@
 """The csi_driver and cloud_controller roles choose their release from the lab's Kubernetes version, refuse an
 unsupported pin with nothing written, relocate images, and upgrade in place from an older pin and layout."""
 
+import os
+
 import kubernetes
 import pytest
 
-from conftest import audit_writes
+from conftest import ROOT, audit_writes
 
 CSI_ROLE = "vsphere_k8s.cloud_provider.csi_driver"
 CPI_ROLE = "vsphere_k8s.cloud_provider.cloud_controller"
+# The site values (the roles' vSphere configs) come from the lab's inventory, as they would from a site's.
+INVENTORY = os.path.join(ROOT, "playbooks", "inventory", "lab.yml")
 
 
 def play(role, **role_vars):
-    # The roles' default vCenter config has no CA for the lab: the configs are not what these tests are about.
+    # The configs are not what these tests are about: no round trip to vCenter to check them.
     role_vars.setdefault("csi_driver_validate" if role == CSI_ROLE else "cloud_controller_validate", False)
     return [{"hosts": "localhost", "gather_facts": False, "roles": [dict(role=role, vars=role_vars)]}]
+
+
+@pytest.fixture
+def playbook(playbook):
+    """The conftest fixture with the lab's inventory."""
+    def run(*args, **kw):
+        kw.setdefault("inventory", INVENTORY)
+        return playbook(*args, **kw)
+    return run
 
 
 def images(kube, kind, name, ns):

@@ -12,7 +12,7 @@ import pytest
 from pyVmomi import vim
 
 import lab_vsphere
-from conftest import audit_writes, mutating_soap_calls
+from conftest import ROOT, audit_writes, mutating_soap_calls
 from test_vmdk import ds_file
 
 VMDK = "vsphere_k8s.cloud_provider.vmdk"
@@ -386,7 +386,8 @@ ROLE_BAD = [
     ("misspelled class key", {"storage_classes": [{"name": "c1", "reclaim_polcy": "Retain"}]}, "reclaim_polcy"),
     ("class choice typo", {"storage_classes": [{"name": "c1", "provisioner": "CSI"}]}, "provisioner"),
     ("disk state typo", {"storage_disks": [{"path": "[LocalDS_0] kubevols/r.vmdk", "state": "Absent"}]}, "state"),
-    ("volume reclaim typo", {"storage_volumes": [{"name": "v", "reclaim_policy": "Recycle"}]}, "reclaim_policy"),
+    ("volume reclaim typo", {"storage_persistent_volumes": [{"name": "v", "reclaim_policy": "Recycle"}]},
+     "reclaim_policy"),
 ]
 
 
@@ -469,7 +470,8 @@ def test_the_vcenter_prereqs_role_refuses_a_misspelled_zone_key_before_anything_
     plays = [{"hosts": "localhost", "gather_facts": False, "roles": [{
         "role": "vsphere_k8s.cloud_provider.vcenter_prereqs",
         "vars": {"vcenter_prereqs_zones": [{"name": "zone-a", "atach_to": ["/DC0/host/zone-a"]}]}}]}]
-    r = playbook(plays)
+    # The lab inventory gives the role's required site values: the only thing wrong is the zone key.
+    r = playbook(plays, inventory=os.path.join(ROOT, "playbooks", "inventory", "lab.yml"))
     assert r.rc != 0, r
     assert "atach_to" in r.stdout + r.stderr and "Traceback" not in r.stdout + r.stderr
     assert mutating_soap_calls(vcsim_trace.entries()) == []

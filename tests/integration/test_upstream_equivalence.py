@@ -165,10 +165,10 @@ def render_csi(playbook, tags, extra=None):
                        ["kubernetes"][1]}, **(extra or {}))},
         {"name": "objects %s" % tag, "ansible.builtin.include_role": {
             "name": "vsphere_k8s.cloud_provider.csi_driver", "tasks_from": "objects.yml"}, "vars": extra or {}},
-        {"name": "show %s" % tag, "ansible.builtin.debug": {"var": "csi_driver_objects"}}]} for tag in tags]
+        {"name": "show %s" % tag, "ansible.builtin.debug": {"var": "csi_driver__objects"}}]} for tag in tags]
     r = playbook(plays)
     assert r.rc == 0, r
-    return {tag: r["show %s" % tag]["csi_driver_objects"] for tag in tags}
+    return {tag: r["show %s" % tag]["csi_driver__objects"] for tag in tags}
 
 
 @pytest.mark.parametrize("tag", sorted(RELEASES["csi"]))
@@ -243,10 +243,10 @@ def render_cpi(playbook, tags):
             "name": "vsphere_k8s.cloud_provider.cloud_controller", "tasks_from": "release.yml", "public": True},
          "vars": {"cloud_controller_version": tag,
                   "cloud_controller_kubernetes_version": "v%s.0" % RELEASES["cpi"][tag]["kubernetes"]}},
-        {"name": "show %s" % tag, "ansible.builtin.debug": {"var": "cloud_controller_objects"}}]} for tag in tags]
+        {"name": "show %s" % tag, "ansible.builtin.debug": {"var": "cloud_controller__objects"}}]} for tag in tags]
     r = playbook(plays, extra_vars={"cloud_controller_namespace": "kube-system"})
     assert r.rc == 0, r
-    return {tag: r["show %s" % tag]["cloud_controller_objects"] for tag in tags}
+    return {tag: r["show %s" % tag]["cloud_controller__objects"] for tag in tags}
 
 
 @pytest.mark.parametrize("tag", sorted(RELEASES["cpi"]))

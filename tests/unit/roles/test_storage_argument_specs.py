@@ -50,8 +50,8 @@ def test_storage_disks_items_have_the_vmdk_disk_options_and_choices():
     assert shape(role_options("storage_disks")) == shape(disk_argument_spec())
 
 
-def test_storage_volumes_items_have_the_persistent_volume_options_and_choices():
-    assert shape(role_options("storage_volumes")) == shape(VOLUME_OPTIONS)
+def test_storage_persistent_volumes_items_have_the_persistent_volume_options_and_choices():
+    assert shape(role_options("storage_persistent_volumes")) == shape(VOLUME_OPTIONS)
 
 
 def test_storage_classes_items_have_the_storage_class_options_and_choices():
