@@ -8,6 +8,9 @@ the API, as they do it:
   - unmounted(): the kubelet's node status once the pod's volumes are unmounted (status.volumesInUse without them),
     which lets the attach/detach controller detach at once instead of after its 6 minute timeout;
   - evict(): a pod deleted at once, as a kubelet confirms a termination.
+The lab runs no vSphere CSI syncer either: register_static() registers a static CSI PersistentVolume's First Class
+Disk as a CNS container volume (CnsCreateVolume with its backing disk id), as the syncer does when such a PV appears;
+the controller looks a volume up in CNS before it detaches it.
 The attach/detach controller (kube-controller-manager), the external-provisioner and external-attacher and the vSphere
 CSI controller do everything else.
 
@@ -180,6 +183,55 @@ def fcd(si, fcd_id):
         return None
     finally:
         view.Destroy()
+
+
+CNS_CREATE = """<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Body><CnsCreateVolume xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this>
+<createSpecs><name>{name}</name><volumeType>BLOCK</volumeType>
+<metadata><containerCluster><clusterType>KUBERNETES</clusterType><clusterId>{cluster}</clusterId>
+<vSphereUser>{user}</vSphereUser><clusterFlavor>VANILLA</clusterFlavor></containerCluster>
+<entityMetadata xsi:type="CnsKubernetesEntityMetadata"><entityName>{name}</entityName><delete>false</delete>
+<entityType>PERSISTENT_VOLUME</entityType><namespace></namespace></entityMetadata></metadata>
+<backingObjectDetails xsi:type="CnsBlockBackingDetails"><backingDiskId>{fcd}</backingDiskId></backingObjectDetails>
+</createSpecs></CnsCreateVolume></soapenv:Body></soapenv:Envelope>"""
+
+
+def register_static(si, pv, cluster_id="lab-cluster"):
+    """What the syncer does for a static CSI PV: CnsCreateVolume with the FCD as backing disk (no new disk)."""
+    import http.client
+    from xml.sax.saxutils import escape
+    body = CNS_CREATE.format(name=escape(pv.metadata.name), cluster=escape(cluster_id),
+                             user=escape(os.environ["VMWARE_USER"]), fcd=escape(pv.spec.csi.volume_handle))
+    cookie = si._stub.cookie.split(";")[0]
+    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
+    conn = http.client.HTTPSConnection(os.environ["VMWARE_HOST"], int(os.environ["VMWARE_PORT"]), context=ctx, timeout=60)
+    try:
+        conn.request("POST", "/vsanHealth", body.encode(), {"Content-Type": "text/xml; charset=utf-8",
+                                                              "SOAPAction": "urn:vsan/vsan.version.version3",
+                                                              "Cookie": cookie})
+        resp = conn.getresponse()
+        data = resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    if resp.status != 200 or "<returnval" not in data:
+        raise RuntimeError("CnsCreateVolume for %s: HTTP %d: %s" % (pv.metadata.name, resp.status, data[:500]))
+    import re
+    from pyVmomi import vim, vmodl
+    task = vim.Task(re.search(r"<returnval[^>]*>([^<]+)<", data).group(1), si._stub)
+    # Only the state and the error: pyVmomi cannot read a TaskInfo whose entity is the CnsVolumeManager.
+    pc = si.RetrieveContent().propertyCollector
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=task)],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Task, pathSet=["info.state", "info.error"])])
+
+    def done():
+        props = {p.name: p.val for p in pc.RetrieveContents([spec])[0].propSet}
+        return props if props.get("info.state") in ("success", "error") else None
+
+    props = wait("the CNS registration of %s" % pv.metadata.name, done, timeout=60)
+    if props["info.state"] != "success":
+        raise RuntimeError("CnsCreateVolume for %s failed: %s" % (pv.metadata.name, props.get("info.error")))
 
 
 def vmodl_fault():
