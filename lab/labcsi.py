@@ -207,9 +207,9 @@ def register_static(si, pv, cluster_id="lab-cluster"):
     ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
     conn = http.client.HTTPSConnection(os.environ["VMWARE_HOST"], int(os.environ["VMWARE_PORT"]), context=ctx, timeout=60)
     try:
-        conn.request("POST", "/vsanHealth", body.encode(), {"Content-Type": "text/xml; charset=utf-8",
-                                                              "SOAPAction": "urn:vsan/vsan.version.version3",
-                                                              "Cookie": cookie})
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:vsan/vsan.version.version3",
+                   "Cookie": cookie}
+        conn.request("POST", "/vsanHealth", body.encode(), headers)
         resp = conn.getresponse()
         data = resp.read().decode("utf-8", "replace")
     finally:

@@ -104,8 +104,9 @@ def controller_log():
 
 
 def pvc(name, size="1Gi", storage_class="vsphere-csi"):
-    return {"metadata": {"name": name}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
-                                                  "resources": {"requests": {"storage": size}}}}
+    spec = {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
+            "resources": {"requests": {"storage": size}}}
+    return {"metadata": {"name": name}, "spec": spec}
 
 
 def provision(core, name, size="1Gi", storage_class="vsphere-csi", node="k8s-worker-1"):
