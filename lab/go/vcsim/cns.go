@@ -101,6 +101,17 @@ func reconfigure(ctx *simulator.Context, vm *simulator.VirtualMachine, change ty
 	return nil
 }
 
+func refund(ctx *simulator.Context, ref types.ManagedObjectReference, bytes int64) {
+	ds, ok := ctx.Map.Get(ref).(*simulator.Datastore)
+	if !ok {
+		return
+	}
+	ctx.WithLock(ds, func() {
+		ds.Summary.FreeSpace += bytes
+		ds.Info.GetDatastoreInfo().FreeSpace = ds.Summary.FreeSpace
+	})
+}
+
 func setConsumer(ctx *simulator.Context, fcd *simulator.VStorageObject, vm *simulator.VirtualMachine) {
 	ctx.WithLock(ctx.Map.VStorageObjectManager(), func() {
 		if vm == nil {
@@ -176,6 +187,10 @@ func (m *labCns) attachOne(ctx *simulator.Context, spec cnstypes.CnsVolumeAttach
 		res.Fault = &types.LocalizedMethodFault{Fault: f, LocalizedMessage: "attaching the volume failed"}
 		return res
 	}
+	// The simulator takes an added disk's capacity off its datastore's free space, as for a new disk, and a removal
+	// without a file operation never gives it back. With vCenter attaching an FCD does not change the datastore's
+	// free space (the FCD takes its space when it is created): give it back.
+	refund(ctx, backing.Datastore, disk.CapacityInKB*1024)
 	setConsumer(ctx, fcd, vm)
 	res.DiskUUID = diskUUID
 	return res
