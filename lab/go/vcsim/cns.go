@@ -15,7 +15,6 @@ package main
 //     attached nowhere is detached already (success); an unknown volume is NotFound in the volume's result.
 
 import (
-
 	"github.com/google/uuid"
 
 	"github.com/vmware/govmomi/cns"
