@@ -267,3 +267,29 @@ def test_the_collections_static_csi_volume_is_attached_by_the_same_driver(csi, v
     labcsi.wait_detached(storage, "csi-static-0", "k8s-worker-3")
     assert fcd_id not in fcd_disks(vm_by_name(vsphere, "k8s-worker-3"))
     assert labcsi.fcd(vsphere, fcd_id).config.consumerId in (None, [])
+
+
+def test_an_attach_vcenter_refuses_is_reported_on_the_volumeattachment_and_retried(csi, vsphere):
+    """LAB_VCSIM_FAULTS reaches the CNS endpoint too: a NoPermission on CnsAttachVolume leaves the disk off the VM
+    and the error on the VolumeAttachment; once vCenter allows it, the attacher's retry attaches it."""
+    core, storage, _apps = csi
+    faults = os.environ["LAB_VCSIM_FAULTS"]
+    _claim, pv = provision(core, "data-fault", node="k8s-worker-1")
+    fcd_id = pv.spec.csi.volume_handle
+    core.create_namespaced_pod(NS, {"metadata": {"name": "fault"}, "spec": {
+        "containers": [{"name": "app", "image": "registry.k8s.io/pause:3.10"}],
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-fault"}}]}})
+    with open(faults, "w") as f:
+        f.write('{"CnsAttachVolume": "NoPermission"}')
+    try:
+        labcsi.schedule(core, NS, "fault", "k8s-worker-1")
+        va = labcsi.wait("an attach error on the VolumeAttachment", lambda: (
+            lambda a: a if a and a.status and a.status.attach_error else None)(
+                labcsi.attachment(storage, pv.metadata.name, "k8s-worker-1")), timeout=120)
+        assert "NoPermission" in va.status.attach_error.message or "permission" in va.status.attach_error.message.lower()
+        assert not va.status.attached
+        assert fcd_id not in fcd_disks(vm_by_name(vsphere, "k8s-worker-1"))
+    finally:
+        os.remove(faults)
+    labcsi.wait_attached(storage, pv.metadata.name, "k8s-worker-1", timeout=300)
+    assert fcd_id in fcd_disks(vm_by_name(vsphere, "k8s-worker-1"))
