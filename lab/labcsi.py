@@ -104,8 +104,12 @@ def evict(core, namespace, pod_name, timeout=60):
     if old is None:
         return
     core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
-    wait("pod %s/%s to go" % (namespace, pod_name),
-         lambda: (lambda p: p is None or p.metadata.uid != old.metadata.uid)(_get_pod(core, namespace, pod_name)), timeout)
+
+    def gone():
+        pod = _get_pod(core, namespace, pod_name)
+        return pod is None or pod.metadata.uid != old.metadata.uid
+
+    wait("pod %s/%s to go" % (namespace, pod_name), gone, timeout)
     if old.spec.node_name:
         unmounted(core, old.spec.node_name)
 
@@ -132,9 +136,11 @@ def attachment(storage, pv_name, node=None):
 
 
 def wait_attached(storage, pv_name, node, timeout=180):
-    return wait("the volume %s attached to %s" % (pv_name, node),
-                lambda: (lambda va: va if va and va.status and va.status.attached else None)(
-                    attachment(storage, pv_name, node)), timeout)
+    def attached():
+        va = attachment(storage, pv_name, node)
+        return va if va and va.status and va.status.attached else None
+
+    return wait("the volume %s attached to %s" % (pv_name, node), attached, timeout)
 
 
 def wait_detached(storage, pv_name, node, timeout=180):
@@ -289,8 +295,8 @@ def demo(namespace="csi-demo"):
     ok = True
     for pod, claim, phase, fcd_id, node in rows:
         vms = on_vms.get(fcd_id, [])
-        where = ", ".join("%s %s" % (vm, f) for vm, f, _ in vms) or "NOT ATTACHED"
-        ok = ok and phase == "Bound" and [vm for vm, _, _ in vms] == [node]
+        where = ", ".join("%s %s" % (d[0], d[1]) for d in vms) or "NOT ATTACHED"
+        ok = ok and phase == "Bound" and [d[0] for d in vms] == [node]
         print("%-8s %-12s %-7s %-38s %-14s %s" % (pod, claim, phase, fcd_id, node, where))
     return 0 if ok else 1
 

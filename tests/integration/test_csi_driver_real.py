@@ -113,9 +113,12 @@ def provision(core, name, size="1Gi", storage_class="vsphere-csi", node="k8s-wor
     """A claim, provisioned for a node as the scheduler's volume binding asks (WaitForFirstConsumer)."""
     core.create_namespaced_persistent_volume_claim(NS, pvc(name, size, storage_class))
     core.patch_namespaced_persistent_volume_claim(name, NS, {"metadata": {"annotations": {labcsi.SELECTED_NODE: node}}})
-    claim = labcsi.wait("claim %s Bound (controller log: %s)" % (name, "see proc-csi-controller.log"),
-                        lambda: (lambda c: c if c.status.phase == "Bound" else None)(
-                            core.read_namespaced_persistent_volume_claim(name, NS)), timeout=180)
+
+    def bound():
+        c = core.read_namespaced_persistent_volume_claim(name, NS)
+        return c if c.status.phase == "Bound" else None
+
+    claim = labcsi.wait("claim %s Bound" % name, bound, timeout=180)
     return claim, core.read_persistent_volume(claim.spec.volume_name)
 
 
@@ -283,9 +286,12 @@ def test_an_attach_vcenter_refuses_is_reported_on_the_volumeattachment_and_retri
         f.write('{"CnsAttachVolume": "NoPermission"}')
     try:
         labcsi.schedule(core, NS, "fault", "k8s-worker-1")
-        va = labcsi.wait("an attach error on the VolumeAttachment", lambda: (
-            lambda a: a if a and a.status and a.status.attach_error else None)(
-                labcsi.attachment(storage, pv.metadata.name, "k8s-worker-1")), timeout=120)
+
+        def refused():
+            a = labcsi.attachment(storage, pv.metadata.name, "k8s-worker-1")
+            return a if a and a.status and a.status.attach_error else None
+
+        va = labcsi.wait("an attach error on the VolumeAttachment", refused, timeout=120)
         assert "NoPermission" in va.status.attach_error.message or "permission" in va.status.attach_error.message.lower()
         assert not va.status.attached
         assert fcd_id not in fcd_disks(vm_by_name(vsphere, "k8s-worker-1"))
