@@ -191,53 +191,90 @@ def fcd(si, fcd_id):
         view.Destroy()
 
 
-CNS_CREATE = """<?xml version="1.0" encoding="UTF-8"?>
+SOAP = """<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<soapenv:Body><CnsCreateVolume xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this>
-<createSpecs><name>{name}</name><volumeType>BLOCK</volumeType>
+<soapenv:Body><{method} xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this>{body}</{method}>
+</soapenv:Body></soapenv:Envelope>"""
+
+CNS_CREATE = """<createSpecs><name>{name}</name><volumeType>BLOCK</volumeType>
 <metadata><containerCluster><clusterType>KUBERNETES</clusterType><clusterId>{cluster}</clusterId>
 <vSphereUser>{user}</vSphereUser><clusterFlavor>VANILLA</clusterFlavor></containerCluster>
 <entityMetadata xsi:type="CnsKubernetesEntityMetadata"><entityName>{name}</entityName><delete>false</delete>
 <entityType>PERSISTENT_VOLUME</entityType><namespace></namespace></entityMetadata></metadata>
 <backingObjectDetails xsi:type="CnsBlockBackingDetails"><backingDiskId>{fcd}</backingDiskId></backingObjectDetails>
-</createSpecs></CnsCreateVolume></soapenv:Body></soapenv:Envelope>"""
+</createSpecs>"""
 
 
-def register_static(si, pv, cluster_id="lab-cluster"):
-    """What the syncer does for a static CSI PV: CnsCreateVolume with the FCD as backing disk (no new disk)."""
+def _post(si, path, envelope):
     import http.client
-    from xml.sax.saxutils import escape
-    body = CNS_CREATE.format(name=escape(pv.metadata.name), cluster=escape(cluster_id),
-                             user=escape(os.environ["VMWARE_USER"]), fcd=escape(pv.spec.csi.volume_handle))
     cookie = si._stub.cookie.split(";")[0]
     ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
     conn = http.client.HTTPSConnection(os.environ["VMWARE_HOST"], int(os.environ["VMWARE_PORT"]), context=ctx, timeout=60)
     try:
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:vsan/vsan.version.version3",
                    "Cookie": cookie}
-        conn.request("POST", "/vsanHealth", body.encode(), headers)
+        conn.request("POST", path, envelope.encode(), headers)
         resp = conn.getresponse()
-        data = resp.read().decode("utf-8", "replace")
+        return resp.status, resp.read().decode("utf-8", "replace")
     finally:
         conn.close()
-    if resp.status != 200 or "<returnval" not in data:
-        raise RuntimeError("CnsCreateVolume for %s: HTTP %d: %s" % (pv.metadata.name, resp.status, data[:500]))
+
+
+TASK_INFO = """<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
+<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet>
+<propSet><type>Task</type><pathSet>info.state</pathSet><pathSet>info.error</pathSet><pathSet>info.result</pathSet></propSet>
+<objectSet><obj type="Task">{task}</obj></objectSet></specSet><options></options></RetrievePropertiesEx>
+</soapenv:Body></soapenv:Envelope>"""
+
+
+def cns_call(si, method, body):
+    """A CNS method (its specs as XML) on vCenter's /vsanHealth endpoint in the session of si. Waits for its task
+    and returns (state, the task's info as XML): pyVmomi reads neither a TaskInfo whose entity is the
+    CnsVolumeManager nor CNS results."""
     import re
+    status, data = _post(si, "/vsanHealth", SOAP.format(method=method, body=body))
+    m = re.search(r"<returnval[^>]*>([^<]+)<", data)
+    if status != 200 or not m:
+        raise RuntimeError("%s: HTTP %d: %s" % (method, status, data[:500]))
+
+    def done():
+        code, info = _post(si, "/sdk", TASK_INFO.format(task=m.group(1)))
+        state = re.search(r"<name>info.state</name><val[^>]*>(\w+)<", info)
+        return (state.group(1), info) if code == 200 and state and state.group(1) in ("success", "error") else None
+
+    return wait("the task of %s" % method, done, timeout=60)
+
+
+def task_outcome(si, task, what="a task"):
+    """Wait for a task; its {state, error, result}. Not the whole TaskInfo: pyVmomi cannot read one whose entity is
+    not a ManagedEntity (the VStorageObjectManager's tasks)."""
     from pyVmomi import vim, vmodl
-    task = vim.Task(re.search(r"<returnval[^>]*>([^<]+)<", data).group(1), si._stub)
-    # Only the state and the error: pyVmomi cannot read a TaskInfo whose entity is the CnsVolumeManager.
     pc = si.RetrieveContent().propertyCollector
     spec = vmodl.query.PropertyCollector.FilterSpec(
         objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=task)],
-        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Task, pathSet=["info.state", "info.error"])])
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Task, pathSet=["info.state", "info.error", "info.result"])])
 
     def done():
         props = {p.name: p.val for p in pc.RetrieveContents([spec])[0].propSet}
         return props if props.get("info.state") in ("success", "error") else None
 
-    props = wait("the CNS registration of %s" % pv.metadata.name, done, timeout=60)
-    if props["info.state"] != "success":
-        raise RuntimeError("CnsCreateVolume for %s failed: %s" % (pv.metadata.name, props.get("info.error")))
+    props = wait("the task of %s" % what, done, timeout=60)
+    return {"state": props["info.state"], "error": props.get("info.error"), "result": props.get("info.result")}
+
+
+def register_static(si, pv, cluster_id="lab-cluster"):
+    """What the syncer does for a static CSI PV: CnsCreateVolume with the FCD as backing disk (no new disk)."""
+    from xml.sax.saxutils import escape
+    body = CNS_CREATE.format(name=escape(pv.metadata.name), cluster=escape(cluster_id),
+                             user=escape(os.environ["VMWARE_USER"]), fcd=escape(pv.spec.csi.volume_handle))
+    state, info = cns_call(si, "CnsCreateVolume", body)
+    if state != "success" or "<fault>" in info:
+        raise RuntimeError("CnsCreateVolume for %s failed: %s" % (pv.metadata.name, info[:1000]))
+
+
+def attach_specs(fcd_id, vm_moid, tag="attachSpecs"):
+    return '<%s><volumeId><id>%s</id></volumeId><vm type="VirtualMachine">%s</vm></%s>' % (tag, fcd_id, vm_moid, tag)
 
 
 def vmodl_fault():

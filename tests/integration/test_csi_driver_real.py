@@ -10,6 +10,7 @@ WaitForFirstConsumer claim, the pod's Binding, the node's volumesInUse after an 
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -299,3 +300,38 @@ def test_an_attach_vcenter_refuses_is_reported_on_the_volumeattachment_and_retri
         os.remove(faults)
     labcsi.wait_attached(storage, pv.metadata.name, "k8s-worker-1", timeout=300)
     assert fcd_id in fcd_disks(vm_by_name(vsphere, "k8s-worker-1"))
+
+
+def test_vcsim_cns_attach_and_detach_act_on_the_vm_as_vcenter_does(lab_env, vsphere):
+    """The lab's vcsim (lab/go/vcsim/cns.go): attach adds a disk with the FCD's vDiskId and sets its consumer, again
+    for the same VM is the same disk, for another VM is ResourceInUse in the volume's result (the task succeeds);
+    detach removes the disk and clears the consumer, so the FCD can be deleted."""
+    content = vsphere.RetrieveContent()
+    ds = next(d for d in content.viewManager.CreateContainerView(content.rootFolder, [vim.Datastore], True).view
+              if d.name == "LocalDS_1")
+    first, other = vm_by_name(vsphere, "k8s-cp-1"), vm_by_name(vsphere, "k8s-worker-1")
+    spec = vim.vslm.CreateSpec(name="cns-probe", capacityInMB=64, backingSpec=vim.vslm.CreateSpec.DiskFileBackingSpec(
+        datastore=ds, provisioningType="thin"))
+    created = labcsi.task_outcome(vsphere, content.vStorageObjectManager.CreateDisk_Task(spec))
+    assert created["state"] == "success", created
+    fcd_id = created["result"].config.id.id
+    uuids = []
+    for vm in (first, first):
+        state, info = labcsi.cns_call(vsphere, "CnsAttachVolume", labcsi.attach_specs(fcd_id, vm._moId))
+        assert state == "success" and "<fault>" not in info, info
+        uuids.append(re.search(r"<diskUUID>([^<]+)<", info).group(1))
+    disks = fcd_disks(vm_by_name(vsphere, "k8s-cp-1"))
+    assert list(disks) == [fcd_id] or fcd_id in disks
+    assert uuids[0] == uuids[1] == disks[fcd_id].backing.uuid
+    assert disks[fcd_id].backing.fileName == labcsi.fcd(vsphere, fcd_id).config.backing.filePath
+    assert labcsi.fcd(vsphere, fcd_id).config.consumerId[0].id == first.config.uuid
+    state, info = labcsi.cns_call(vsphere, "CnsAttachVolume", labcsi.attach_specs(fcd_id, other._moId))
+    assert state == "success" and 'type="ResourceInUse"' in info, info
+    assert fcd_id not in fcd_disks(vm_by_name(vsphere, "k8s-worker-1"))
+    state, info = labcsi.cns_call(vsphere, "CnsDetachVolume", labcsi.attach_specs(fcd_id, first._moId, "detachSpecs"))
+    assert state == "success" and "<fault>" not in info, info
+    assert fcd_id not in fcd_disks(vm_by_name(vsphere, "k8s-cp-1"))
+    assert not labcsi.fcd(vsphere, fcd_id).config.consumerId
+    deleted = labcsi.task_outcome(vsphere, content.vStorageObjectManager.DeleteVStorageObject_Task(vim.vslm.ID(id=fcd_id), ds))
+    assert deleted["state"] == "success", deleted
+    assert labcsi.fcd(vsphere, fcd_id) is None
