@@ -16,7 +16,6 @@ Standard library only (the lab script runs it with any python3). Usage (from lab
   labkube.py wait-nodes SECONDS PID_FILE LOG_FILE
   labkube.py csi-prepare OUT_DIR SOCKET   writes OUT_DIR/csi-vsphere.conf and OUT_DIR/<container>.args
   labkube.py apply-yaml FILE              creates the object of a YAML file (kept if it exists)
-
 """
 
 import base64

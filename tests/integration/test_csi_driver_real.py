@@ -96,6 +96,9 @@ def cleanup(core, apps, storage):
             core.delete_persistent_volume(pv.metadata.name)
     labcsi.wait("the module's volumes deleted", lambda: not [
         pv for pv in core.list_persistent_volume().items if pv.metadata.name in pvs], timeout=180)
+    import kubernetes
+    kubernetes.client.StorageV1Api(core.api_client).delete_storage_class("vsphere-csi-retain")
+    core.delete_namespace(NS)
 
 
 def controller_log():
@@ -270,7 +273,14 @@ def test_the_collections_static_csi_volume_is_attached_by_the_same_driver(csi, v
     labcsi.evict(core, NS, "static")
     labcsi.wait_detached(storage, "csi-static-0", "k8s-worker-3")
     assert fcd_id not in fcd_disks(vm_by_name(vsphere, "k8s-worker-3"))
-    assert labcsi.fcd(vsphere, fcd_id).config.consumerId in (None, [])
+    obj = labcsi.fcd(vsphere, fcd_id)
+    assert not obj.config.consumerId
+    # Nothing left behind: the claim, the PV (Retain: the disk stays), then the disk.
+    core.delete_namespaced_persistent_volume_claim("static-0", NS)
+    core.delete_persistent_volume("csi-static-0")
+    labcsi.wait("the static PV to go", lambda: "csi-static-0" not in [p.metadata.name for p in core.list_persistent_volume().items])
+    labcsi.task_outcome(vsphere, vsphere.RetrieveContent().vStorageObjectManager.DeleteVStorageObject_Task(
+        vim.vslm.ID(id=fcd_id), obj.config.backing.datastore))
 
 
 def test_an_attach_vcenter_refuses_is_reported_on_the_volumeattachment_and_retried(csi, vsphere):
