@@ -7,8 +7,10 @@ help:
 	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
 	@echo "make lab-down   stop the lab"
 	@echo "make demo       start the lab and bootstrap it: vCenter prerequisites, nodes, cloud controller, CSI, storage;"
-	@echo "                then the real vSphere cloud controller (CPI) initializes the lab's Nodes and stops"
-	@echo "make test       everything CI runs: sanity, lint, unit, integration, packaging, ansible-core 2.16 compat"
+	@echo "                then the real vSphere cloud controller (CPI) initializes the lab's Nodes and stops; then the real"
+	@echo "                vSphere CSI driver (controller, provisioner, attacher) gives a 3-replica StatefulSet First Class"
+	@echo "                Disks attached to its nodes' VMs, and stops"
+	@echo "make test       everything CI runs: sanity, lint, docs, unit, integration, packaging, ansible-core 2.16 compat"
 	@echo "make lint       ansible-lint (production profile) on the roles and playbooks"
 	@echo "make build      build the collection tarball into .build/"
 	@echo "make docs       the HTML docsite of the collection into .build/docs (antsibull-docs and Sphinx, .venv-docs)"
@@ -23,6 +25,8 @@ demo: lab
 	@source .lab/env && ansible-playbook -i playbooks/inventory/lab.yml playbooks/bootstrap.yml $(DEMO_ARGS)
 	@bash lab/lab.sh nodes
 	@bash lab/lab.sh ccm
+	@bash lab/lab.sh csi start
+	@source .lab/env && rc=0 && .venv/bin/python lab/labcsi.py demo || rc=$$?; bash lab/lab.sh csi stop; exit $$rc
 
 lab-down:
 	@bash lab/lab.sh down

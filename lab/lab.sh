@@ -9,6 +9,8 @@
 #   lab/lab.sh nodes   (re)register a Node per node VM as a fresh kubelet --cloud-provider=external would
 #   lab/lab.sh ccm [start|wait|stop]  run the upstream vSphere cloud controller manager as a process with what the
 #                      cloud_controller role installed; without an argument: start, wait for the Nodes, stop
+#   lab/lab.sh csi start|stop|status  run the vSphere CSI driver's controller with the upstream provisioner and
+#                      attacher as processes with what the csi_driver role installed (one per machine: port 2112)
 #
 # Environment: LAB_VMS (background VMs in vcsim, default 40), LAB_RTT_MS (round-trip time in ms of the link in
 # front of vcsim, default 0; `lab/lab.sh rtt MS` changes it for new connections while the lab runs), LAB_CACHE (build cache, default
@@ -35,12 +37,19 @@ KUBERNETES_VERSION=v1.36.3
 PARSERS_VERSION=cpi-v1.36.0-csi-v3.7.0-intree-v0.29.15
 # The upstream vSphere cloud controller manager of the lab's Kubernetes minor (built from its Go module in lab/go/ccm).
 CPI_VERSION=v1.36.0
+# The vSphere CSI driver and the upstream CSI sidecars (lab/go/csi/{driver,provisioner,attacher}), k8s.io/* moved to
+# the lab's Kubernetes.
+CSI_VERSION=v3.7.0
+CSI_PROVISIONER_VERSION=v6.3.0
+CSI_ATTACHER_VERSION=v4.12.0
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 # A build is keyed by the pinned version, its link flags and the content of its Go module directory.
-build_key() { (cd "$ROOT/lab/go/$1" && { cat go.mod go.sum ./*.go; echo "$2"; } 2>/dev/null | sha256sum | cut -c1-12); }
+# Names csi-X live in lab/go/csi/X.
+go_dir() { case "$1" in csi-*) echo "$ROOT/lab/go/csi/${1#csi-}" ;; *) echo "$ROOT/lab/go/$1" ;; esac; }
+build_key() { (cd "$(go_dir "$1")" && { cat go.mod go.sum ./*.go; echo "$2"; } 2>/dev/null | sha256sum | cut -c1-12); }
 bin_dir() { echo "$CACHE/bin/$1-$2-$(build_key "$1" "$(ldflags_of "$1")")"; }
 ldflags_of() {
     if [ "$1" = kube ]; then
@@ -50,6 +59,11 @@ ldflags_of() {
     if [ "$1" = ccm ]; then # as upstream's Makefile stamps it
         echo "-X main.version=$CPI_VERSION -X k8s.io/component-base/version.gitVersion=$CPI_VERSION"
     fi
+    if [ "$1" = csi-driver ]; then # as upstream's Makefile stamps it
+        echo "-X sigs.k8s.io/vsphere-csi-driver/v3/pkg/csi/service.Version=$CSI_VERSION"
+    fi
+    if [ "$1" = csi-provisioner ]; then echo "-X main.version=$CSI_PROVISIONER_VERSION"; fi
+    if [ "$1" = csi-attacher ]; then echo "-X main.version=$CSI_ATTACHER_VERSION"; fi
 }
 
 build_one() { # name version ldflags packages...
@@ -60,7 +74,7 @@ build_one() { # name version ldflags packages...
     say "building $name $version (first time only; cached in $dir)"
     mkdir -p "$dir.tmp"
     local t0=$SECONDS
-    if ! (cd "$ROOT/lab/go/$name" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "$ldflags" -o "$dir.tmp/" "$@") >"$CACHE/build-$name.log" 2>&1; then
+    if ! (cd "$(go_dir "$name")" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "$ldflags" -o "$dir.tmp/" "$@") >"$CACHE/build-$name.log" 2>&1; then
         tail -20 "$CACHE/build-$name.log" >&2
         rm -rf "$dir.tmp"
         die "the build of $name $version failed (log: $CACHE/build-$name.log)"
@@ -76,6 +90,15 @@ cmd_build() {
     build_one kube "$KUBERNETES_VERSION" "$(ldflags_of kube)" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
     build_one parsers "$PARSERS_VERSION" "" .
     build_one ccm "$CPI_VERSION" "$(ldflags_of ccm)" k8s.io/cloud-provider-vsphere/cmd/vsphere-cloud-controller-manager
+    csi_build
+}
+
+csi_build() {
+    build_one csi-driver "$CSI_VERSION" "$(ldflags_of csi-driver)" sigs.k8s.io/vsphere-csi-driver/v3/cmd/vsphere-csi
+    build_one csi-provisioner "$CSI_PROVISIONER_VERSION" "$(ldflags_of csi-provisioner)" \
+        github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner
+    build_one csi-attacher "$CSI_ATTACHER_VERSION" "$(ldflags_of csi-attacher)" \
+        github.com/kubernetes-csi/external-attacher/v4/cmd/csi-attacher
 }
 
 COMPONENTS="etcd kube-apiserver kube-controller-manager vcsim"
@@ -283,7 +306,7 @@ EOF
         --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
         --service-account-private-key-file "$LAB/pki/sa.key" --root-ca-file "$LAB/pki/ca.crt" \
         --use-service-account-credentials=false \
-        --controllers persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,statefulset-controller \
+        --controllers persistentvolume-binder-controller,persistentvolume-attach-detach-controller,persistentvolume-expander-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,statefulset-controller \
         --pv-recycler-increment-timeout-nfs 0
     wait_for vcsim 240 test -s "$LAB/vcsim-ready.json"
     sleep 0.5
@@ -410,6 +433,86 @@ cmd_ccm() {
     esac
 }
 
+CSI_PROCS="csi-controller csi-provisioner csi-attacher"
+CSI_METRICS_PORT=2112 # the controller's metrics, on every interface, hard-coded upstream
+
+csi_module_dir() { (cd "$ROOT/lab/go/csi/driver" && go list -m -f '{{.Dir}}' sigs.k8s.io/vsphere-csi-driver/v3); }
+
+csi_start() {
+    running
+    mkdir -p "$CACHE/bin"
+    csi_build
+    local n
+    for n in $CSI_PROCS; do proc_stop "$n"; done
+    port_free "$CSI_METRICS_PORT" || die "port $CSI_METRICS_PORT (the CSI controller's metrics, hard-coded upstream) is taken: another lab's CSI controller runs on this machine ('lab/lab.sh csi stop' in that lab)"
+    # They run as the ServiceAccounts the role's bindings name, so the role's RBAC is what they get.
+    local sa="system:serviceaccount:vmware-system-csi:vsphere-csi-controller"
+    client_cert csi-controller "/O=system:serviceaccounts/O=system:serviceaccounts:vmware-system-csi/CN=$sa"
+    sed -e "s#$LAB/pki/admin\.#$LAB/pki/csi-controller.#g" "$LAB/kubeconfig" >"$LAB/csi.kubeconfig"
+    chmod 600 "$LAB/csi.kubeconfig"
+    rm -rf "$LAB/csi" && mkdir -p "$LAB/csi" && chmod 700 "$LAB/csi"
+    local sock="$LAB/csi/csi.sock" conf
+    conf=$(labkube csi-prepare "$LAB/csi" "$sock") || die "cannot read back what the csi_driver role installed"
+    # The syncer creates the CSINodeTopology CRD the controller watches; the lab runs no syncer: create it from the
+    # driver's module as the syncer would.
+    local mod; mod=$(csi_module_dir) || die "cannot find the vSphere CSI driver's Go module (go mod download in lab/go/csi/driver)"
+    labkube apply-yaml "$mod/pkg/internalapis/csinodetopology/config/cns.vmware.com_csinodetopologies.yaml" ||
+        die "cannot create the CSINodeTopology CRD"
+    local -a argv env
+    mapfile -t argv <"$LAB/csi/vsphere-csi-controller.args"
+    mapfile -t env <"$LAB/csi/vsphere-csi-controller.env"
+    # Outside a pod: the config file where the pod mounts the Secret, the socket in .lab/csi, the lab's kubeconfig
+    # where the pod has its service account; CLUSTER_FLAVOR as the pod's default (VANILLA).
+    proc_start csi-controller env "${env[@]}" VSPHERE_CSI_CONFIG="$conf" CSI_ENDPOINT="unix://$sock" \
+        KUBECONFIG="$LAB/csi.kubeconfig" CLUSTER_FLAVOR=VANILLA X_CSI_MODE=controller \
+        "$(bin_dir csi-driver "$CSI_VERSION")/vsphere-csi" "${argv[@]}" --kubeconfig "$LAB/csi.kubeconfig"
+    local deadline=$((SECONDS + 60))
+    while [ ! -S "$sock" ]; do
+        if ! alive "${PROC_PREFIX}csi-controller" || [ $SECONDS -ge $deadline ]; then
+            tail -20 "$LAB/log/${PROC_PREFIX}csi-controller.log" >&2
+            csi_stop
+            die "the CSI controller did not open its socket (log: $LAB/log/${PROC_PREFIX}csi-controller.log)"
+        fi
+        sleep 0.2
+    done
+    # Provisioner: the role pins csi-provisioner v4.0.1, whose Topology gate is off unless the role turns it on
+    # (csi_driver_topology adds --feature-gates=Topology=true); v6 has it on by default and then needs topology keys
+    # on the CSINodes (none here: no topology-categories). So: the role's gate, else v4's default; and no topology
+    # on immediate binding either way.
+    mapfile -t argv <"$LAB/csi/csi-provisioner.args"
+    local gate=--feature-gates=Topology=false a
+    for a in "${argv[@]}"; do case "$a" in --feature-gates=*Topology=*) gate= ;; esac; done
+    proc_start csi-provisioner "$(bin_dir csi-provisioner "$CSI_PROVISIONER_VERSION")/csi-provisioner" "${argv[@]}" \
+        ${gate:+"$gate"} --kubeconfig "$LAB/csi.kubeconfig" --immediate-topology=false
+    mapfile -t argv <"$LAB/csi/csi-attacher.args"
+    proc_start csi-attacher "$(bin_dir csi-attacher "$CSI_ATTACHER_VERSION")/csi-attacher" "${argv[@]}" \
+        --kubeconfig "$LAB/csi.kubeconfig"
+    sleep 1
+    for n in $CSI_PROCS; do
+        alive "$PROC_PREFIX$n" || { tail -20 "$LAB/log/$PROC_PREFIX$n.log" >&2; csi_stop; die "$n exited during start-up (log: $LAB/log/$PROC_PREFIX$n.log)"; }
+    done
+    say "started the vSphere CSI driver $CSI_VERSION controller, csi-provisioner $CSI_PROVISIONER_VERSION, csi-attacher $CSI_ATTACHER_VERSION (logs: $LAB/log/${PROC_PREFIX}csi-*.log)"
+}
+
+csi_stop() {
+    local n
+    for n in $CSI_PROCS; do proc_stop "$n"; done
+}
+
+cmd_csi() {
+    case "${1:-}" in
+        start) csi_start ;;
+        stop) csi_stop; say "stopped the CSI controller and its sidecars" ;;
+        status)
+            local n
+            for n in $CSI_PROCS; do
+                if alive "$PROC_PREFIX$n"; then echo "$n: running (pid $(pid_of "$PROC_PREFIX$n"))"; else echo "$n: stopped"; fi
+            done
+            ;;
+        *) die "usage: lab/lab.sh csi start|stop|status" ;;
+    esac
+}
+
 case "${1:-up}" in
     build) mkdir -p "$LAB"; cmd_build ;;
     up) cmd_up ;;
@@ -417,7 +520,8 @@ case "${1:-up}" in
     status) cmd_status ;;
     nodes) cmd_nodes ;;
     ccm) shift; cmd_ccm "$@" ;;
+    csi) shift; cmd_csi "$@" ;;
     rtt) [[ "${2:-}" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "usage: lab/lab.sh rtt MILLISECONDS"
          running; echo "$2" >"$LAB/vcsim-rtt"; say "vcsim round trip: $2 ms for new connections" ;;
-    *) die "usage: lab/lab.sh build|up|down|status|nodes|ccm|rtt" ;;
+    *) die "usage: lab/lab.sh build|up|down|status|nodes|ccm|csi|rtt" ;;
 esac

@@ -5,13 +5,20 @@ No kubelet runs in the lab: `nodes` registers a Node for each node VM of lab-vcs
 it, the Hostname address only, Ready). `ccm-prepare` reads back what the cloud_controller role installed (the
 ConfigMap's vsphere.conf and the DaemonSet's arguments) so the upstream cloud controller runs as a process with
 exactly that. `wait-nodes` waits until the cloud controller has initialized every node and prints the fields.
+`nodes` also registers each node's CSINode as the vSphere CSI node plugin (through the kubelet's plugin registration)
+would: driver csi.vsphere.vmware.com, nodeID the VM's BIOS UUID (the controller finds node VMs only through them).
+`csi-prepare` reads back what the csi_driver role installed (csi-vsphere.conf from its Secret, the controller
+Deployment's container arguments) so the driver's controller and its sidecars run as processes with exactly that.
 
 Standard library only (the lab script runs it with any python3). Usage (from lab/lab.sh):
   labkube.py nodes KUBELET_VERSION
   labkube.py ccm-prepare OUT_DIR          prints the controller's arguments, one per line
   labkube.py wait-nodes SECONDS PID_FILE LOG_FILE
+  labkube.py csi-prepare OUT_DIR SOCKET   writes OUT_DIR/csi-vsphere.conf and OUT_DIR/<container>.args
+  labkube.py apply-yaml FILE              creates the object of a YAML file (kept if it exists)
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -31,6 +38,14 @@ CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 CCM_NAMESPACE = os.environ.get("LAB_CCM_NAMESPACE", "kube-system")
 CCM_CONFIGMAP = "vsphere-cloud-config"
 CCM_DAEMONSET = "vsphere-cloud-controller-manager"
+CSI_DRIVER = "csi.vsphere.vmware.com"
+CSI_NAMESPACE = os.environ.get("LAB_CSI_NAMESPACE", "vmware-system-csi")
+CSI_SECRET = "vsphere-config-secret"
+CSI_DEPLOYMENT = "vsphere-csi-controller"
+CSI_FSS = "internal-feature-states.csi.vsphere.vmware.com"
+# Containers of the controller Deployment the lab runs (the syncer, the snapshotter, the resizer and the liveness
+# probe are not run: nothing in the lab needs them).
+CSI_CONTAINERS = ("vsphere-csi-controller", "csi-provisioner", "csi-attacher")
 
 
 class LabError(Exception):
@@ -156,6 +171,86 @@ def register_nodes(api, kubelet_version):
                  content_type="application/merge-patch+json")
         print("lab: registered Node %s (systemUUID %s, uninitialized)" % (name, status["status"]["nodeInfo"]["systemUUID"]),
               file=sys.stderr)
+        register_csinode(api, vm, api.call("GET", path))
+
+
+def csinode_object(vm, node):
+    """The CSINode the kubelet writes once the vSphere CSI node plugin registered (NodeGetInfo): no topology keys
+    (the lab's driver config has no topology-categories), the driver's default volume limit."""
+    return {"apiVersion": "storage.k8s.io/v1", "kind": "CSINode",
+            "metadata": {"name": vm["name"], "ownerReferences": [
+                {"apiVersion": "v1", "kind": "Node", "name": vm["name"], "uid": node["metadata"]["uid"]}]},
+            "spec": {"drivers": [{"name": CSI_DRIVER, "nodeID": vm["uuid"], "topologyKeys": None,
+                                  "allocatable": {"count": 59}}]}}
+
+
+def register_csinode(api, vm, node):
+    path = "/apis/storage.k8s.io/v1/csinodes/" + urllib.parse.quote(vm["name"])
+    if api.call("DELETE", path, ok404=True) is not None:
+        for attempt in range(100):
+            if api.call("GET", path, ok404=True) is None or attempt == 99:
+                break
+            time.sleep(0.1)
+    api.call("POST", "/apis/storage.k8s.io/v1/csinodes", csinode_object(vm, node))
+    print("lab: registered CSINode %s (driver %s, nodeID %s)" % (vm["name"], CSI_DRIVER, vm["uuid"]), file=sys.stderr)
+
+
+def csi_prepare(api, out_dir, socket):
+    """Write the role's csi-vsphere.conf to out_dir and each run container's arguments to out_dir/<name>.args."""
+    ns = urllib.parse.quote(CSI_NAMESPACE)
+    secret = api.call("GET", "/api/v1/namespaces/%s/secrets/%s" % (ns, CSI_SECRET), ok404=True)
+    if secret is None or "csi-vsphere.conf" not in (secret.get("data") or {}):
+        raise LabError("Secret %s/%s with key csi-vsphere.conf not found: run the csi_driver role first (make demo)"
+                       % (CSI_NAMESPACE, CSI_SECRET))
+    if api.call("GET", "/api/v1/namespaces/%s/configmaps/%s" % (ns, CSI_FSS), ok404=True) is None:
+        raise LabError("ConfigMap %s/%s (the feature states) not found: run the csi_driver role first" % (CSI_NAMESPACE, CSI_FSS))
+    dep = api.call("GET", "/apis/apps/v1/namespaces/%s/deployments/%s" % (ns, CSI_DEPLOYMENT), ok404=True)
+    if dep is None:
+        raise LabError("Deployment %s/%s not found: run the csi_driver role first" % (CSI_NAMESPACE, CSI_DEPLOYMENT))
+    os.makedirs(out_dir, mode=0o700, exist_ok=True)
+    conf = os.path.join(out_dir, "csi-vsphere.conf")
+    fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(base64.b64decode(secret["data"]["csi-vsphere.conf"]))
+    containers = {c["name"]: c for c in dep["spec"]["template"]["spec"]["containers"]}
+    for name in CSI_CONTAINERS:
+        if name not in containers:
+            raise LabError("the Deployment %s/%s has no container %s" % (CSI_NAMESPACE, CSI_DEPLOYMENT, name))
+        c = containers[name]
+        env = {e["name"]: e.get("value", "") for e in c.get("env") or []}
+        env["CSI_NAMESPACE"] = CSI_NAMESPACE  # the pod's namespace (a fieldRef)
+        env["ADDRESS"] = socket
+        args = []
+        for a in list(c.get("command", [])[1:]) + list(c.get("args", [])):
+            # One instance per lab: no leader election (the lease would need the pod's namespace file).
+            if a.startswith("--leader-election"):
+                continue
+            args.append(re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), a))
+        with open(os.path.join(out_dir, name + ".args"), "w") as f:
+            f.write("\n".join(args) + "\n")
+        if name == "vsphere-csi-controller":
+            with open(os.path.join(out_dir, name + ".env"), "w") as f:
+                for k in sorted(env):
+                    if k not in ("ADDRESS",):
+                        f.write("%s=%s\n" % (k, env[k]))
+    print(conf)
+
+
+def apply_yaml(api, path):
+    """Create the object of a YAML file through the apiserver's YAML decoding (labkube has no YAML parser)."""
+    with open(path, "rb") as f:
+        body = f.read()
+    m = re.search(rb"^kind:\s*(\w+)", body, re.M)
+    if not m or m.group(1) != b"CustomResourceDefinition":
+        raise LabError("%s: only CustomResourceDefinitions are applied" % path)
+    req = urllib.request.Request(api.server + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", data=body,
+                                 method="POST", headers={"Content-Type": "application/yaml", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, context=api.ctx, timeout=30):
+            pass
+    except urllib.error.HTTPError as e:
+        if e.code != 409:
+            raise LabError("creating the CRD of %s: HTTP %d: %s" % (path, e.code, e.read()[:300])) from None
 
 
 def ccm_prepare(api, out_dir):
@@ -244,6 +339,10 @@ def main(argv):
             register_nodes(api, argv[2])
         elif argv[1] == "ccm-prepare" and len(argv) == 3:
             ccm_prepare(api, argv[2])
+        elif argv[1] == "csi-prepare" and len(argv) == 4:
+            csi_prepare(api, argv[2], argv[3])
+        elif argv[1] == "apply-yaml" and len(argv) == 3:
+            apply_yaml(api, argv[2])
         elif argv[1] == "wait-nodes" and len(argv) == 5:
             wait_nodes(api, int(argv[2]), argv[3], argv[4])
         else:
