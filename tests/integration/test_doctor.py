@@ -3,8 +3,7 @@ the clean (bootstrapped) lab has no finding; fix repairs the safe ones; check mo
 writes three reports and fails the play on errors.
 
 Lab support: vcsim reports VMware Tools as not running on every VM, where a vCenter with open-vm-tools in the
-guests reports them running. The fixture sets guestToolsRunning on the node VMs (vcsim's SET.guest.* keys) as the
-lab's node VMs should have it.
+guests reports them running; the lab's node VMs are created with guestToolsRunning (vcsim's SET.guest.* keys).
 """
 
 import copy
@@ -445,10 +444,6 @@ def demo(vsphere, kube, tmp_path_factory):
                         % root], env=env, check=True, capture_output=True)
         subprocess.run(["bash", os.path.join(ROOT, "lab", "lab.sh"), "nodes"], env=env, check=True, capture_output=True)
         subprocess.run(["bash", os.path.join(ROOT, "lab", "lab.sh"), "ccm"], env=env, check=True, capture_output=True)
-    for name in NODES:
-        vm = find(vsphere, "VirtualMachine", name)
-        if vm.guest.toolsRunningStatus != "guestToolsRunning":
-            set_extra(vm, "SET.guest.toolsRunningStatus", "guestToolsRunning")
     return True
 
 

@@ -478,6 +478,8 @@ func shape(ctx context.Context, model *simulator.Model, u *url.URL) (info map[st
 		guest := types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
 			&types.OptionValue{Key: "SET.guest.hostName", Value: n.Name},
 			&types.OptionValue{Key: "SET.guest.ipAddress", Value: n.InternalIP},
+			// open-vm-tools runs in a node's guest: vCenter reports it running (vcsim says not running).
+			&types.OptionValue{Key: "SET.guest.toolsRunningStatus", Value: "guestToolsRunning"},
 		}}
 		if err := wait(vm.Reconfigure(ctx, guest)); err != nil {
 			return nil, err
