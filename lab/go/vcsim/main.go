@@ -341,7 +341,7 @@ func syncDatastores(ctx *simulator.Context, vm *mo.VirtualMachine) {
 		}
 	}
 }
-func (vmDefaults) RemoveObject(*simulator.Context, types.ManagedObjectReference)         {}
+func (vmDefaults) RemoveObject(*simulator.Context, types.ManagedObjectReference) {}
 
 func fixVM(vm *simulator.VirtualMachine) {
 	if vm.Runtime.FaultToleranceState == "" {
