@@ -159,17 +159,14 @@ query_result:
   type: raw
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    kube_client,
-    kube_errors,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
-    register_kube_secrets,
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module import VsphereK8sModule
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query import (
+    compile_query,
+    query_argument_spec,
+    select,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import repairs
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.capacity import (
@@ -184,21 +181,8 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._servic
     Finding,
     summarize,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
-    vsphere_argument_spec,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import (
-    vsphere_client,
-    vsphere_errors,
-)
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.connection import require_pyvmomi
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.folders import path_problem
-
-try:
-    import jmespath
-    JMESPATH_ERROR = None
-except ImportError:
-    jmespath = None
-    JMESPATH_ERROR = "jmespath"
 
 GATHER_PROBLEMS = {
     "config.node_folder_missing": (
@@ -207,33 +191,7 @@ GATHER_PROBLEMS = {
 }
 
 
-def compile_query(module, text):
-    if text is None:
-        return None
-    if jmespath is None:
-        module.fail_json(msg=missing_required_lib("jmespath") + " The query option needs it; nothing was read.")
-    try:
-        return jmespath.compile(text)
-    except jmespath.exceptions.JMESPathError as e:
-        module.fail_json(msg="query is not a valid JMESPath expression: %s. Nothing was read." % e)
-
-
-def main():
-    spec = vsphere_argument_spec(
-        checks=dict(type="list", elements="str", choices=list(AREAS)),
-        node_folder=dict(type="str"),
-        datacenter=dict(type="str"),
-        zone_category=dict(type="str"),
-        region_category=dict(type="str"),
-        min_hardware_version=dict(type="int", default=15),
-        volume_folder=dict(type="str", default="kubevols"),
-        fix=dict(type="bool", default=False),
-        repairs=dict(type="list", elements="str", choices=list(repairs.REPAIRS), default=list(repairs.REPAIRS)),
-        query=dict(type="str"),
-        kubernetes=dict(type="dict", default={}, options=kubernetes_argument_spec(), apply_defaults=True),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    register_kube_secrets(module, "kubernetes")
+def validate(module):
     p = module.params
     if p["node_folder"] is not None:
         problem = path_problem(p["node_folder"])
@@ -243,52 +201,70 @@ def main():
     if p["min_hardware_version"] < 1:
         module.fail_json(msg="min_hardware_version must be a positive number (such as 15), not %d."
                          % p["min_hardware_version"])
-    query = compile_query(module, p["query"])
 
-    kube = kube_client(module, "kubernetes")
-    client = vsphere_client(module)
-    g = Gatherer(client, kube, p)
+
+def wanted(p, *areas):
+    return not p["checks"] or bool(set(p["checks"]) & set(areas))
+
+
+def gather(module):
+    """Read the cluster, then the site (one retrieval per kind of object): the Gatherer with its snapshot."""
+    p = module.params
+    g = Gatherer(module.vsphere, module.kube, p)
     g.snap.settings.min_hardware_version = p["min_hardware_version"]
-    with kube_errors(module, kube, "Reading the Kubernetes cluster (nothing was changed)"):
+    with module.errors("Reading the Kubernetes cluster (nothing was changed)", backend="kubernetes"):
         g.kube_reads()
     for secret in g.secrets:
         module.no_log_values.add(secret)
-    result = dict(changed=False, changes=[], reboot_required=[])
-    with vsphere_errors(module, client, "checking the site against vCenter"):
+    with module.errors("checking the site against vCenter"):
         g.vsphere_reads()
-        if not p["checks"] or "zones" in p["checks"]:
+        if wanted(p, "zones"):
             g.zone_reads()
-        if not p["checks"] or "config" in p["checks"]:
+        if wanted(p, "config"):
             g.config_reads()
-        if not p["checks"] or set(p["checks"]) & {"storage_classes", "volumes", "capacity"}:
+        if wanted(p, "storage_classes", "volumes", "capacity"):
             g.storage_reads(p["volume_folder"])
-        findings, _summary = run_checks(g.snap, p["checks"])
-        for check, o, message in g.problems:
-            sev, why, fix = GATHER_PROBLEMS[check]
-            findings.insert(0, Finding(check, sev, o, message, why, fix))
-        if p["fix"]:
-            items = repairs.plan(findings, g.snap, p["repairs"])
-            tag_items = repairs.plan_tags(findings, g.snap, p["repairs"])
-            errors = {}
-            if items and not module.check_mode:
-                folder = g.tree.folder(g.snap.settings.node_folder, g.datacenter, "vm") \
-                    if g.snap.settings.node_folder else None
-                errors = repairs.apply(client, g.tree, items, folder)
-            if tag_items and not module.check_mode:
-                errors.update(repairs.apply_tags(client, g.tree, tag_items))
-            for i in items:
-                result["changes"].append(dict(object=i["vm"], kind="VirtualMachine", vm=i["vm"], moid=i["moid"],
-                                              changes=i["changes"], before=i["before"], after=i["after"],
-                                              checks=sorted(set(i["checks"])), error=errors.get(i["vm"])))
-                if i["power_cycle"]:
-                    result["reboot_required"].append(i["vm"])
-            for i in tag_items:
-                result["changes"].append(dict(object=i["object"], kind=i["kind"], moid=i["moid"], changes=i["changes"],
-                                              before=i["before"], after=i["after"], checks=i["checks"],
-                                              error=errors.get(i["object"])))
-            result["changed"] = bool(items or tag_items)
-            if errors:
-                result["failed_repairs"] = errors
+    return g
+
+
+def diagnose(g, p):
+    findings = run_checks(g.snap, p["checks"])[0]
+    for check, o, message in g.problems:
+        sev, why, fix = GATHER_PROBLEMS[check]
+        findings.insert(0, Finding(check, sev, o, message, why, fix))
+    return findings
+
+
+def repair(module, g, findings, result):
+    """Plan the safe repairs of the findings and, unless in check mode, apply them; each listed as a change."""
+    p = module.params
+    items = repairs.plan(findings, g.snap, p["repairs"])
+    tag_items = repairs.plan_tags(findings, g.snap, p["repairs"])
+    errors = {}
+    with module.errors("repairing node VMs and tags", result=result):
+        if items and not module.check_mode:
+            folder = g.tree.folder(g.snap.settings.node_folder, g.datacenter, "vm") \
+                if g.snap.settings.node_folder else None
+            errors = repairs.apply(module.vsphere, g.tree, items, folder)
+        if tag_items and not module.check_mode:
+            errors.update(repairs.apply_tags(module.vsphere, g.tree, tag_items))
+    for i in items:
+        result["changes"].append(dict(object=i["vm"], kind="VirtualMachine", vm=i["vm"], moid=i["moid"],
+                                      changes=i["changes"], before=i["before"], after=i["after"],
+                                      checks=sorted(set(i["checks"])), error=errors.get(i["vm"])))
+        if i["power_cycle"]:
+            result["reboot_required"].append(i["vm"])
+    for i in tag_items:
+        result["changes"].append(dict(object=i["object"], kind=i["kind"], moid=i["moid"], changes=i["changes"],
+                                      before=i["before"], after=i["after"], checks=i["checks"],
+                                      error=errors.get(i["object"])))
+    result["changed"] = bool(items or tag_items)
+    if errors:
+        result["failed_repairs"] = errors
+
+
+def report(module, g, findings, result):
+    p = module.params
     result["capacity"] = capacity_table(g.snap, findings) if "fcds" in g.snap.gathered else []
     result["areas"] = [a for a in AREAS if not p["checks"] or a in p["checks"]]
     result["findings"] = [f.as_dict() for f in findings]
@@ -297,8 +273,35 @@ def main():
     if module._diff and result["changes"]:
         result["diff"] = dict(before={c["object"]: c["before"] for c in result["changes"]},
                               after={c["object"]: c["after"] for c in result["changes"]})
-    if query is not None:
-        result["query_result"] = query.search({k: result[k] for k in ("findings", "summary", "changes")})
+    return result
+
+
+def main():
+    module = VsphereK8sModule(
+        argument_spec=dict(
+            checks=dict(type="list", elements="str", choices=list(AREAS)),
+            node_folder=dict(type="str"),
+            datacenter=dict(type="str"),
+            zone_category=dict(type="str"),
+            region_category=dict(type="str"),
+            min_hardware_version=dict(type="int", default=15),
+            volume_folder=dict(type="str", default="kubevols"),
+            fix=dict(type="bool", default=False),
+            repairs=dict(type="list", elements="str", choices=list(repairs.REPAIRS), default=list(repairs.REPAIRS)),
+            kubernetes=dict(type="dict", default={}, options=kubernetes_argument_spec(), apply_defaults=True),
+            **query_argument_spec()
+        ),
+        vsphere=True, kubernetes="kubernetes", supports_check_mode=True,
+    )
+    require_pyvmomi(module)
+    validate(module)
+    query = compile_query(module)
+    g = gather(module)
+    findings = diagnose(g, module.params)
+    result = dict(changed=False, changes=[], reboot_required=[])
+    if module.params["fix"]:
+        repair(module, g, findings, result)
+    result = select(module, query, report(module, g, findings, result))
     if result.get("failed_repairs"):
         module.fail_json(msg="Some repairs failed: %s" % "; ".join(
             "%s: %s" % kv for kv in sorted(result["failed_repairs"].items())), **result)
