@@ -135,7 +135,7 @@ class Gatherer:
     # -- vSphere -----------------------------------------------------------------------------------
     def vsphere_reads(self):
         s = self.snap
-        self.tree = tree = InventoryTree(self.client, vm_props=VM_PROPS)
+        self.tree = tree = InventoryTree(self.client, vm_props=VM_PROPS).fetch()
         self.datacenter = tree.datacenter(self.p.get("datacenter"))
         s.datacenters = [n["name"] for m, n in tree.nodes.items() if isinstance(n["obj"], vim.Datacenter)]
         if self.p.get("node_folder"):
@@ -319,7 +319,7 @@ class Gatherer:
             if m is not None:
                 s.storage_datastores.append(s.datastores[m]["name"])
         # volume folders: every datastore's volume folder, and the folders in-tree PVs name
-        store = DiskStore(self.client, tree, self.datacenter)
+        store = DiskStore(self.client, tree, self.datacenter).fetch()
         by_name = {d.name: d for d in store.datastores.values()}
         folders = {(d.moid, volume_folder) for d in store.datastores.values() if d.accessible is not False}
         for pv in s.pvs:
