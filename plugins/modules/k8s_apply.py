@@ -64,6 +64,7 @@ objects:
   elements: dict
 """
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import MASK
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes import apply
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
@@ -76,7 +77,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._module
 
 def masked(obj):
     if obj and obj.get("kind") == "Secret":
-        obj = dict(obj, data={k: "********" for k in obj.get("data") or {}})
+        obj = dict(obj, data={k: MASK for k in obj.get("data") or {}})
         obj.pop("stringData", None)
     return obj
 

@@ -31,12 +31,14 @@ def test_vmdk_info_query_counts_the_disks(playbook):
     assert r["q"]["query_result"] == len(r["q"]["disks"])
 
 
-def test_k8s_cluster_info_query_selects_node_names(playbook):
+def test_k8s_cluster_info_query_selects_from_nodes_and_namespaces(playbook):
+    # Other tests register and delete the lab's Nodes: the selection is compared with the result it comes from.
     r = playbook([{"name": "q", "vsphere_k8s.cloud_provider.k8s_cluster_info": {
-        "gather": ["nodes"], "query": "nodes[].name"}}])
+        "gather": ["nodes", "namespaces"], "query": "{nodes: nodes[].name, system: namespaces[?starts_with(@, 'kube-')]}"}}])
     assert r.rc == 0, r
-    assert r["q"]["query_result"] == [n["name"] for n in r["q"]["nodes"]]
-    assert sorted(r["q"]["query_result"]) == sorted(NODE_VMS)
+    assert r["q"]["query_result"]["nodes"] == [n["name"] for n in r["q"]["nodes"]]
+    assert r["q"]["query_result"]["system"] == [n for n in r["q"]["namespaces"] if n.startswith("kube-")]
+    assert "kube-system" in r["q"]["query_result"]["system"]
 
 
 def test_without_query_there_is_no_query_result(playbook):
