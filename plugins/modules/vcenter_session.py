@@ -12,7 +12,8 @@ version_added: 0.2.0
 description:
   - With O(session_reuse=true) the vSphere modules of this collection keep one vCenter session for the tasks of a
     play instead of logging in and out in each (see the O(session_reuse) option). This module ends that session
-    (O(state=absent): logged out in vCenter, its file removed), or opens it ahead of the tasks (O(state=present)).
+    (O(state=absent) logs it out in vCenter and removes its file), or opens it ahead of the tasks
+    (O(state=present)).
   - Run O(state=absent) at the end of a play that reuses sessions (in an C(always) section), so no session is left
     counting against vCenter's session limit until its idle timeout.
 author:
