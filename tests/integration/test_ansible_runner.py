@@ -220,3 +220,27 @@ def test_bootstrap_runs_through_ansible_runner_and_no_secret_reaches_the_artifac
                 text = f.read()
             assert os.environ["VMWARE_PASSWORD"] not in text, path
             assert sa_token not in text, path
+
+
+def test_the_doctor_runs_through_ansible_runner_and_its_report_holds_no_secret(tmp_path, sa_token):
+    pdd = private_data_dir(tmp_path, sa_token)
+    reports = tmp_path / "reports"
+    (pdd / "env" / "extravars").write_text(yaml.safe_dump({"doctor_report_dir": str(reports),
+                                                           "doctor_fail_on_errors": False}))
+    env = dict(base_env(), PATH=BIN + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run([os.path.join(BIN, "ansible-runner"), "run", str(pdd), "-p", "doctor.yml",
+                           "--ident", "doctor", "--omit-env-files", "-q"],
+                          env=env, capture_output=True, text=True, timeout=900, check=False)
+    art = pdd / "artifacts" / "doctor"
+    assert (art / "status").read_text() == "successful", proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert (art / "rc").read_text() == "0"
+    with open(reports / "report.json") as f:
+        report = json.load(f)
+    assert set(report["summary"]["by_severity"]) == {"error", "warning", "info"}
+    assert all({"check", "severity", "object", "message", "fix"} <= set(f) for f in report["findings"])
+    for path in [p for p in glob.glob(str(art / "**"), recursive=True) if os.path.isfile(p)] + [
+            str(reports / ("report." + ext)) for ext in ("json", "md", "html")]:
+        with open(path, errors="replace") as f:
+            text = f.read()
+        assert os.environ["VMWARE_PASSWORD"] not in text, path
+        assert sa_token not in text, path
