@@ -102,7 +102,8 @@ options:
   session_reuse:
     description:
       - Keep the vCenter session in the user's cache for the tasks that follow instead of logging out, as the
-        modules' O(session_reuse) option does; end the play with the C(vcenter_session) module (O(state=absent)).
+        modules' O(session_reuse) option does; end the play with the M(vsphere_k8s.cloud_provider.vcenter_session)
+        module (O(vsphere_k8s.cloud_provider.vcenter_session#module:state=absent)).
     type: bool
     default: false
     env:

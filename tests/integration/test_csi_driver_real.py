@@ -34,7 +34,7 @@ WORKERS = ("k8s-worker-1", "k8s-worker-2", "k8s-worker-3")
 ROLE_PLAY = [{"name": "csi driver and classes", "hosts": "localhost", "gather_facts": False, "tasks": [
     {"name": "csi_driver", "ansible.builtin.include_role": {"name": "vsphere_k8s.cloud_provider.csi_driver"}},
     {"name": "storage", "ansible.builtin.include_role": {"name": "vsphere_k8s.cloud_provider.storage"}}]}]
-ROLE_VARS = {"storage_disks": [], "storage_volumes": [], "storage_classes": [
+ROLE_VARS = {"storage_disks": [], "storage_persistent_volumes": [], "storage_classes": [
     {"name": "vsphere-csi", "storage_policy": POLICY, "default": True, "allow_volume_expansion": True,
      "volume_binding_mode": "WaitForFirstConsumer"},
     {"name": "vsphere-csi-retain", "storage_policy": POLICY, "reclaim_policy": "Retain",
