@@ -76,7 +76,7 @@ for rtt in RTTS:
     set_rtt(rtt)
     o = [ours(), ours()]
     b = [bare(), bare()]
-    limit_s, limit_soap = min(s for s, _ in b), b[0][1]
+    limit_s, limit_soap = min(x[0] for x in b), b[0][1]
     if curve:
         print("curve node_lookup: inventory %6d VMs  rtt %4g ms  SOAP %3d  task %6.2f s  module %6.2f s  peak %6.1f MB"
               "  | limit: SOAP %d, %.2f s" % (total, rtt, o[0].soap, best(o), best(o, "module"), max(r.peak_mb for r in o),

@@ -30,7 +30,7 @@ for rtt in RTTS:
     print("--- 20 node_vm_info tasks in one play, round trip %g ms" % rtt)
     table([("without session_reuse (run %d): %d logins" % (i + 1, n), r) for i, (r, n) in enumerate(off)]
           + [("with session_reuse (run %d): %d login(s)" % (i + 1, n), r) for i, (r, n) in enumerate(on)])
-    saved = best([r for r, _ in off]) - best([r for r, _ in on])
+    saved = best([x[0] for x in off]) - best([x[0] for x in on])
     print("session_reuse at %g ms saves %.2f s of task time over 20 tasks (%.0f ms a task), %d SOAP requests"
           % (rtt, saved, saved * 1000 / 20, off[0][0].soap - on[0][0].soap))
 os.environ.pop("VMWARE_SESSION_REUSE", None)
