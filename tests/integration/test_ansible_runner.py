@@ -124,7 +124,10 @@ def base_env():
 
 def test_credential_types_are_controller_definitions_injecting_exactly_the_module_variables():
     vsphere_vars = {v for o in vsphere_argument_spec().values() if o.get("fallback") for v in o["fallback"][1]}
-    for name, wanted in (("vcenter", vsphere_vars - {"VMWARE_PROXY_HOST", "VMWARE_PROXY_PORT"}),
+    # The proxy (the network path) and session_reuse (how a play uses the session) are not the credential: a job
+    # sets them in its environment.
+    not_credential = {"VMWARE_PROXY_HOST", "VMWARE_PROXY_PORT", "VMWARE_SESSION_REUSE"}
+    for name, wanted in (("vcenter", vsphere_vars - not_credential),
                          ("kubeconfig", {"K8S_AUTH_KUBECONFIG"})):
         ctype = credential_type(name)
         assert set(ctype) <= {"name", "description", "kind", "inputs", "injectors"} and ctype["kind"] == "cloud"

@@ -9,6 +9,7 @@ WaitForFirstConsumer claim, the pod's Binding, the node's volumesInUse after an 
 2112 on every interface (hard-coded upstream), so one runs per machine: the module starts it once and always stops it.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -221,6 +222,12 @@ def test_a_pod_moved_to_another_node_takes_its_disk_along(csi, web, vsphere, pla
     assert fcd_id in [d["fcd_id"] for d in disks[second]]
     assert fcd_id not in [d["fcd_id"] for d in disks[first]]
     assert [d["path"] for d in disks[second] if d["fcd_id"] == fcd_id] == [path]
+    # The doctor agrees: the volume's disk sits where its VolumeAttachment says, no stuck or missing attachment.
+    r = playbook([{"name": "doctor", "vsphere_k8s.cloud_provider.doctor": {"checks": ["volumes"]}}])
+    assert r.rc == 0, r
+    about = [f for f in r["doctor"]["findings"]
+             if pv.metadata.name in json.dumps(f["object"]) or fcd_id in json.dumps(f["object"])]
+    assert about == [], about
 
 
 def test_delete_reclaim_removes_the_fcd_and_retain_keeps_it_orphaned(csi, vsphere, playbook):
