@@ -130,6 +130,68 @@ def _camel(d):
             for k, v in out.items()}
 
 
+# -- CNS through its own endpoint (/vsanHealth with the vCenter session), as govmomi's cns client does -----------
+CNS_QUERY = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
+             'envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><CnsQueryVolume '
+             'xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this><filter xsi:type="CnsQueryFilter">'
+             '</filter></CnsQueryVolume></soapenv:Body></soapenv:Envelope>')
+
+
+def cns_manager(si):
+    import ssl
+    from pyVmomi import SoapStubAdapter, vim
+    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
+    stub = SoapStubAdapter(host=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]), path="/vsanHealth",
+                           version="vsan.version.version11", sslContext=ctx)
+    stub.cookie = si._stub.cookie
+    return vim.cns.VolumeManager("cns-volume-manager", stub), stub
+
+
+def vim_cns_create_spec(name, ds, mb=64):
+    from pyVmomi import vim
+    return vim.cns.VolumeCreateSpec(
+        name=name, volumeType="BLOCK", datastores=[ds],
+        metadata=vim.cns.VolumeMetadata(containerCluster=vim.cns.ContainerCluster(
+            clusterType="KUBERNETES", clusterId="doctor-test", vSphereUser="doctor", clusterFlavor="VANILLA")),
+        backingObjectDetails=vim.cns.BlockBackingDetails(capacityInMb=mb))
+
+
+def cns_volume_id(vid):
+    from pyVmomi import vim
+    return vim.cns.VolumeId(id=vid)
+
+
+def cns_volumes(si):
+    """{volume id: name} of every CNS volume, read with a raw query (independent of the module's reader)."""
+    import http.client
+    import ssl
+    import xml.etree.ElementTree as ET
+    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
+    conn = http.client.HTTPSConnection(os.environ["VMWARE_HOST"], int(os.environ["VMWARE_PORT"]), context=ctx)
+    conn.request("POST", "/vsanHealth", CNS_QUERY, {"Cookie": si._stub.cookie, "Content-Type": "text/xml"})
+    root = ET.fromstring(conn.getresponse().read())
+    out = {}
+    for v in root.iter("{urn:vsan}volumes"):
+        out[v.find("{urn:vsan}volumeId/{urn:vsan}id").text] = v.find("{urn:vsan}name").text
+    return out
+
+
+def wait_state(si, task_moid):
+    """The final state of a task, read through the PropertyCollector (the CNS tasks' entity is no vim type)."""
+    from pyVmomi import vim, vmodl
+    pc = content(si).propertyCollector
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=vim.Task(task_moid, si._stub))],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Task, pathSet=["info.state"])])
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        state = pc.RetrieveContents([spec])[0].propSet[0].val
+        if state in ("success", "error"):
+            return state
+        time.sleep(0.1)
+    raise AssertionError("task %s did not finish" % task_moid)
+
+
 # -- faults: (inject, undo, expected {(check, object name)}) ---------------------------------------
 class Faults:
     def __init__(self, si, kube):
@@ -372,6 +434,18 @@ class Faults:
         self.undo.append(lambda: wait(c.vStorageObjectManager.DeleteVStorageObject_Task(disk.config.id, ds)))
         return {("volumes.orphan_fcd", "doctor-orphan-fcd")}
 
+    def orphan_cns(self):
+        """A CNS volume no PV names, created through the CNS API (the vsan service endpoint, the vCenter session)
+        as the CSI driver does; it is also a First Class Disk, reported once, as the CNS volume."""
+        mgr, stub = cns_manager(self.si)
+        ds = find(self.si, "Datastore", "LocalDS_1")
+        spec = vim_cns_create_spec("doctor-orphan-cns", ds)
+        task = mgr.Create(createSpecs=[spec])
+        assert wait_state(self.si, task._moId) == "success"
+        vid = next(i for i, n in cns_volumes(self.si).items() if n == "doctor-orphan-cns")
+        self.undo.append(lambda: wait_state(self.si, mgr.Delete(volumeIds=[cns_volume_id(vid)], deleteDisk=True)._moId))
+        return {("volumes.orphan_cns", "doctor-orphan-cns")}
+
     def _attach_legacy_disk(self, vm_name):
         from pyVmomi import vim
         vm = self.vm(vm_name)
@@ -423,7 +497,7 @@ FAULTS = ["node_without_vm", "vm_without_node", "clone_with_the_same_uuid", "pro
           "hardware_version", "tools_not_running", "no_pvscsi", "outside_folder", "node_ip", "zone_label", "tag_on_vm",
           "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter",
           "zone_category_missing", "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing",
-          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
+          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "orphan_cns", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
 # Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys), stuck_attachment
 # (the disk of attached_elsewhere), zone_category_missing (it hides the zone faults) and clone_with_the_same_uuid (it
 # hides k8s-worker-3's other faults) are left out of "all together".
