@@ -697,3 +697,83 @@ def test_no_password_of_the_cluster_or_of_vcenter_appears_in_the_result_or_the_r
     for secret in (os.environ["VMWARE_PASSWORD"], "not-the-password"):
         for form in (secret, json.dumps(secret)[1:-1]):  # as is, and escaped in JSON
             assert not any(form in t for t in texts)
+
+
+# -- CNS and capacity per storage policy -----------------------------------------------------------
+@pytest.fixture
+def vcsim_fault():
+    path = os.environ["LAB_VCSIM_FAULTS"]
+
+    def inject(faults):
+        with open(path, "w") as f:
+            json.dump(faults, f)
+    yield inject
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+def test_the_clean_lab_has_cns_and_no_cns_volume_no_pv_names(playbook, demo, vsphere, vcsim_trace):
+    result = run_doctor(playbook)
+    assert [f for f in result["findings"] if f["check"] == "volumes.orphan_cns"] == []
+    queries = [e for e in vcsim_trace.entries() if e.get("method") == "CnsQueryVolume"]
+    assert len(queries) == 1 and queries[0]["path"] == "/vsanHealth"   # one query, not one per PV
+
+
+def test_an_orphan_cns_volume_is_reported_once_with_its_id_datastore_and_size(playbook, faults, vsphere):
+    faults.orphan_cns()
+    vid = next(i for i, n in cns_volumes(vsphere).items() if n == "doctor-orphan-cns")
+    result = run_doctor(playbook)
+    assert found(result) == {("volumes.orphan_cns", "doctor-orphan-cns")}   # not also as a First Class Disk
+    f = result["findings"][0]
+    assert f["severity"] == "warning" and f["object"]["volume_id"] == vid
+    assert f["object"]["datastore"] == "LocalDS_1" and f["object"]["capacity_bytes"] == 64 * 1024 * 1024
+    assert f["object"]["created"] and "CSI driver" in f["fix"] and "dry run" in f["fix"]
+    row = next(r for r in result["capacity"] if r["datastore"] == "LocalDS_1")
+    assert row["orphans"] == 1 and row["orphan_bytes"] == 64 * 1024 * 1024
+
+
+def test_a_vcenter_whose_cns_query_faults_has_no_cns_finding(playbook, faults, vcsim_fault):
+    faults.orphan_cns()
+    vcsim_fault({"CnsQueryVolume": "NotFound"})
+    result = run_doctor(playbook)
+    # without CNS the volume is what it is underneath: a First Class Disk no PV names
+    assert found(result) == {("volumes.orphan_fcd", "doctor-orphan-cns")}
+
+
+def test_capacity_by_policy_sums_compatible_datastores_pvs_of_its_classes_and_orphans(playbook, faults, vsphere, kube):
+    from pyVmomi import vim
+    clean = run_doctor(playbook)["capacity_by_policy"]
+    assert [(r["policy"], r["storage_classes"], r["pvs"], r["orphans"]) for r in clean] == [
+        ("vSAN Default Storage Policy", ["vsphere-csi"], 0, 0)]
+    row = clean[0]
+    free = {ds.name: ds.summary.freeSpace for ds in content(vsphere).rootFolder.childEntity[0].datastore}
+    assert row["datastores"] and set(row["datastores"]) <= set(free)
+    assert row["free_bytes"] == sum(free[n] for n in row["datastores"])
+    # a PV of the class on a CNS volume (64 MiB) and an orphan CNS volume (64 MiB) on a compatible datastore
+    mgr, _stub = cns_manager(vsphere)
+    ds = find(vsphere, "Datastore", "LocalDS_1")
+    assert wait_state(vsphere, mgr.Create(createSpecs=[vim_cns_create_spec("doctor-policy-pv", ds)])._moId) == "success"
+    vid = next(i for i, n in cns_volumes(vsphere).items() if n == "doctor-policy-pv")
+    faults.undo.append(lambda: wait_state(vsphere, mgr.Delete(volumeIds=[cns_volume_id(vid)], deleteDisk=True)._moId))
+    api = core(kube)
+    api.create_persistent_volume({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "doctor-policy-pv"},
+                                  "spec": {"capacity": {"storage": "64Mi"}, "accessModes": ["ReadWriteOnce"],
+                                           "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "vsphere-csi",
+                                           "csi": {"driver": "csi.vsphere.vmware.com", "volumeHandle": vid}}})
+    faults.undo.append(lambda: api.delete_persistent_volume("doctor-policy-pv"))
+    faults.orphan_cns()
+    result = run_doctor(playbook)
+    assert found(result) == {("volumes.orphan_cns", "doctor-orphan-cns")}
+    row = result["capacity_by_policy"][0]
+    assert "LocalDS_1" in row["datastores"]
+    assert (row["pvs"], row["pv_bytes"], row["orphans"], row["orphan_bytes"]) == (1, 64 * 1024 * 1024, 1, 64 * 1024 * 1024)
+
+
+def test_the_reports_show_capacity_by_policy(playbook, demo, tmp_path):
+    r = playbook(path=PLAYBOOK, inventory=INVENTORY, extra_vars={"doctor_report_dir": str(tmp_path)})
+    assert r.rc == 0, r
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [p["policy"] for p in report["capacity_by_policy"]] == ["vSAN Default Storage Policy"]
+    md, html = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
+    assert "| storage policy |" in md and "| vSAN Default Storage Policy | vsphere-csi |" in md
+    assert 'id="capacity-by-policy"' in html and "<td>vSAN Default Storage Policy</td><td>vsphere-csi</td>" in html

@@ -28,8 +28,9 @@ def _pv_space(snap):
         if key[0] == "path":
             ds, size = key[1], (files.get(key) or {}).get("size")
         else:
-            f = snap.fcds.get(key[1]) or snap.cns_volumes.get(key[1]) or {}
-            ds, size = f.get("datastore"), f.get("capacity_bytes")
+            # a named First Class Disk's size is not read (one retrieval each); its CNS volume has it, when there is CNS
+            f, c = snap.fcds.get(key[1]) or {}, snap.cns_volumes.get(key[1]) or {}
+            ds, size = f.get("datastore") or c.get("datastore"), f.get("capacity_bytes") or c.get("capacity_bytes")
         out.append((pv, ds, size))
     return out
 
