@@ -776,4 +776,4 @@ def test_the_reports_show_capacity_by_policy(playbook, demo, tmp_path):
     assert [p["policy"] for p in report["capacity_by_policy"]] == ["vSAN Default Storage Policy"]
     md, html = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
     assert "| storage policy |" in md and "| vSAN Default Storage Policy | vsphere-csi |" in md
-    assert 'id="capacity-by-policy"' in html and "<td>vSAN Default Storage Policy</td><td>vsphere-csi</td>" in html
+    assert 'id="capacity-by-policy"' in html and "<td>vSAN Default Storage Policy</td><td class=\"text\">vsphere-csi</td>" in html
