@@ -18,6 +18,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 
 PATH = "/vsanHealth"
 PAGE = 500
+SOAP_ACTION = "urn:vsan/7.0"   # the vsan API of vSphere 7.0 (pyVmomi's vsan.version.version12): CnsQueryVolume and its cursor
 BODY = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
         'envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><CnsQueryVolume '
         'xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this><filter xsi:type="CnsQueryFilter">'
@@ -76,7 +77,7 @@ def query_volumes(client, page=PAGE):
     try:
         while True:
             conn.request("POST", PATH, BODY % (offset, page), {
-                "Cookie": cookie, "Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:vsan"})
+                "Cookie": cookie, "Content-Type": "text/xml; charset=utf-8", "SOAPAction": SOAP_ACTION})
             resp = conn.getresponse()
             text = resp.read()
             if resp.status != 200:
