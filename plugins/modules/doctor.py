@@ -19,6 +19,10 @@ description:
     its before and after; in check mode they are reported and nothing is written.
   - The number of requests does not grow with the inventory nor with the number of Nodes - one PropertyCollector
     retrieval for the inventory with every VM's name, BIOS UUID and folder, one for the details of the node VMs.
+  - When the vCenter has CNS, every CNS volume is read in one paginated C(CnsQueryVolume) (never per PV) and a CNS
+    volume no PV names is the finding C(volumes.orphan_cns) (a warning, with its id, name, datastore, size and
+    creation time when known). A vCenter without CNS (the query answers a fault or the endpoint is missing) is no
+    finding.
   - The connection to Kubernetes is nested under O(kubernetes); V({}) takes the environment.
 author:
   - vsphere_k8s developers (@vsphere-k8s)
@@ -148,6 +152,14 @@ capacity:
   returned: always
   type: list
   elements: dict
+capacity_by_policy:
+  description: Per storage policy a StorageClass names (and vCenter knows) - C(policy), C(storage_classes) (the
+    classes naming it), C(datastores) (the names of its compatible datastores), C(capacity_bytes) and C(free_bytes)
+    (summed over those datastores), C(pv_bytes) and C(pvs) (the PVs of those classes), C(orphan_bytes) and
+    C(orphans) (the orphans on those datastores).
+  returned: always
+  type: list
+  elements: dict
 areas:
   description: The areas checked, in the order of the report.
   returned: always
@@ -170,6 +182,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query 
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import repairs
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.capacity import (
+    policy_table,
     table as capacity_table,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.checks import (
@@ -266,6 +279,7 @@ def repair(module, g, findings, result):
 def report(module, g, findings, result):
     p = module.params
     result["capacity"] = capacity_table(g.snap, findings) if "fcds" in g.snap.gathered else []
+    result["capacity_by_policy"] = policy_table(g.snap, findings) if "fcds" in g.snap.gathered else []
     result["areas"] = [a for a in AREAS if not p["checks"] or a in p["checks"]]
     result["findings"] = [f.as_dict() for f in findings]
     result["summary"] = summarize(findings)

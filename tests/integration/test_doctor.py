@@ -130,6 +130,68 @@ def _camel(d):
             for k, v in out.items()}
 
 
+# -- CNS through its own endpoint (/vsanHealth with the vCenter session), as govmomi's cns client does -----------
+CNS_QUERY = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
+             'envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><CnsQueryVolume '
+             'xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this><filter xsi:type="CnsQueryFilter">'
+             '</filter></CnsQueryVolume></soapenv:Body></soapenv:Envelope>')
+
+
+def cns_manager(si):
+    import ssl
+    from pyVmomi import SoapStubAdapter, vim
+    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
+    stub = SoapStubAdapter(host=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]), path="/vsanHealth",
+                           version="vsan.version.version11", sslContext=ctx)
+    stub.cookie = si._stub.cookie
+    return vim.cns.VolumeManager("cns-volume-manager", stub), stub
+
+
+def vim_cns_create_spec(name, ds, mb=64):
+    from pyVmomi import vim
+    return vim.cns.VolumeCreateSpec(
+        name=name, volumeType="BLOCK", datastores=[ds],
+        metadata=vim.cns.VolumeMetadata(containerCluster=vim.cns.ContainerCluster(
+            clusterType="KUBERNETES", clusterId="doctor-test", vSphereUser="doctor", clusterFlavor="VANILLA")),
+        backingObjectDetails=vim.cns.BlockBackingDetails(capacityInMb=mb))
+
+
+def cns_volume_id(vid):
+    from pyVmomi import vim
+    return vim.cns.VolumeId(id=vid)
+
+
+def cns_volumes(si):
+    """{volume id: name} of every CNS volume, read with a raw query (independent of the module's reader)."""
+    import http.client
+    import ssl
+    import xml.etree.ElementTree as ET
+    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
+    conn = http.client.HTTPSConnection(os.environ["VMWARE_HOST"], int(os.environ["VMWARE_PORT"]), context=ctx)
+    conn.request("POST", "/vsanHealth", CNS_QUERY, {"Cookie": si._stub.cookie, "Content-Type": "text/xml"})
+    root = ET.fromstring(conn.getresponse().read())
+    out = {}
+    for v in root.iter("{urn:vsan}volumes"):
+        out[v.find("{urn:vsan}volumeId/{urn:vsan}id").text] = v.find("{urn:vsan}name").text
+    return out
+
+
+def wait_state(si, task_moid):
+    """The final state of a task, read through the PropertyCollector (the CNS tasks' entity is no vim type)."""
+    from pyVmomi import vim, vmodl
+    pc = content(si).propertyCollector
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=vim.Task(task_moid, si._stub))],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Task, pathSet=["info.state"])])
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        state = pc.RetrieveContents([spec])[0].propSet[0].val
+        if state in ("success", "error"):
+            return state
+        time.sleep(0.1)
+    raise AssertionError("task %s did not finish" % task_moid)
+
+
 # -- faults: (inject, undo, expected {(check, object name)}) ---------------------------------------
 class Faults:
     def __init__(self, si, kube):
@@ -372,6 +434,18 @@ class Faults:
         self.undo.append(lambda: wait(c.vStorageObjectManager.DeleteVStorageObject_Task(disk.config.id, ds)))
         return {("volumes.orphan_fcd", "doctor-orphan-fcd")}
 
+    def orphan_cns(self):
+        """A CNS volume no PV names, created through the CNS API (the vsan service endpoint, the vCenter session)
+        as the CSI driver does; it is also a First Class Disk, reported once, as the CNS volume."""
+        mgr, stub = cns_manager(self.si)
+        ds = find(self.si, "Datastore", "LocalDS_1")
+        spec = vim_cns_create_spec("doctor-orphan-cns", ds)
+        task = mgr.Create(createSpecs=[spec])
+        assert wait_state(self.si, task._moId) == "success"
+        vid = next(i for i, n in cns_volumes(self.si).items() if n == "doctor-orphan-cns")
+        self.undo.append(lambda: wait_state(self.si, mgr.Delete(volumeIds=[cns_volume_id(vid)], deleteDisk=True)._moId))
+        return {("volumes.orphan_cns", "doctor-orphan-cns")}
+
     def _attach_legacy_disk(self, vm_name):
         from pyVmomi import vim
         vm = self.vm(vm_name)
@@ -423,7 +497,7 @@ FAULTS = ["node_without_vm", "vm_without_node", "clone_with_the_same_uuid", "pro
           "hardware_version", "tools_not_running", "no_pvscsi", "outside_folder", "node_ip", "zone_label", "tag_on_vm",
           "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter",
           "zone_category_missing", "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing",
-          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
+          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "orphan_cns", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
 # Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys), stuck_attachment
 # (the disk of attached_elsewhere), zone_category_missing (it hides the zone faults) and clone_with_the_same_uuid (it
 # hides k8s-worker-3's other faults) are left out of "all together".
@@ -623,3 +697,83 @@ def test_no_password_of_the_cluster_or_of_vcenter_appears_in_the_result_or_the_r
     for secret in (os.environ["VMWARE_PASSWORD"], "not-the-password"):
         for form in (secret, json.dumps(secret)[1:-1]):  # as is, and escaped in JSON
             assert not any(form in t for t in texts)
+
+
+# -- CNS and capacity per storage policy -----------------------------------------------------------
+@pytest.fixture
+def vcsim_fault():
+    path = os.environ["LAB_VCSIM_FAULTS"]
+
+    def inject(faults):
+        with open(path, "w") as f:
+            json.dump(faults, f)
+    yield inject
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+def test_the_clean_lab_has_cns_and_no_cns_volume_no_pv_names(playbook, demo, vsphere, vcsim_trace):
+    result = run_doctor(playbook)
+    assert [f for f in result["findings"] if f["check"] == "volumes.orphan_cns"] == []
+    queries = [e for e in vcsim_trace.entries() if e.get("method") == "CnsQueryVolume"]
+    assert len(queries) == 1 and queries[0]["path"] == "/vsanHealth"   # one query, not one per PV
+
+
+def test_an_orphan_cns_volume_is_reported_once_with_its_id_datastore_and_size(playbook, faults, vsphere):
+    faults.orphan_cns()
+    vid = next(i for i, n in cns_volumes(vsphere).items() if n == "doctor-orphan-cns")
+    result = run_doctor(playbook)
+    assert found(result) == {("volumes.orphan_cns", "doctor-orphan-cns")}   # not also as a First Class Disk
+    f = result["findings"][0]
+    assert f["severity"] == "warning" and f["object"]["volume_id"] == vid
+    assert f["object"]["datastore"] == "LocalDS_1" and f["object"]["capacity_bytes"] == 64 * 1024 * 1024
+    assert f["object"]["created"] and "CSI driver" in f["fix"] and "dry run" in f["fix"]
+    row = next(r for r in result["capacity"] if r["datastore"] == "LocalDS_1")
+    assert row["orphans"] == 1 and row["orphan_bytes"] == 64 * 1024 * 1024
+
+
+def test_a_vcenter_whose_cns_query_faults_has_no_cns_finding(playbook, faults, vcsim_fault):
+    faults.orphan_cns()
+    vcsim_fault({"CnsQueryVolume": "NotFound"})
+    result = run_doctor(playbook)
+    # without CNS the volume is what it is underneath: a First Class Disk no PV names
+    assert found(result) == {("volumes.orphan_fcd", "doctor-orphan-cns")}
+
+
+def test_capacity_by_policy_sums_compatible_datastores_pvs_of_its_classes_and_orphans(playbook, faults, vsphere, kube):
+    from pyVmomi import vim
+    clean = run_doctor(playbook)["capacity_by_policy"]
+    assert [(r["policy"], r["storage_classes"], r["pvs"], r["orphans"]) for r in clean] == [
+        ("vSAN Default Storage Policy", ["vsphere-csi"], 0, 0)]
+    row = clean[0]
+    free = {ds.name: ds.summary.freeSpace for ds in content(vsphere).rootFolder.childEntity[0].datastore}
+    assert row["datastores"] and set(row["datastores"]) <= set(free)
+    assert row["free_bytes"] == sum(free[n] for n in row["datastores"])
+    # a PV of the class on a CNS volume (64 MiB) and an orphan CNS volume (64 MiB) on a compatible datastore
+    mgr, _stub = cns_manager(vsphere)
+    ds = find(vsphere, "Datastore", "LocalDS_1")
+    assert wait_state(vsphere, mgr.Create(createSpecs=[vim_cns_create_spec("doctor-policy-pv", ds)])._moId) == "success"
+    vid = next(i for i, n in cns_volumes(vsphere).items() if n == "doctor-policy-pv")
+    faults.undo.append(lambda: wait_state(vsphere, mgr.Delete(volumeIds=[cns_volume_id(vid)], deleteDisk=True)._moId))
+    api = core(kube)
+    api.create_persistent_volume({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "doctor-policy-pv"},
+                                  "spec": {"capacity": {"storage": "64Mi"}, "accessModes": ["ReadWriteOnce"],
+                                           "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "vsphere-csi",
+                                           "csi": {"driver": "csi.vsphere.vmware.com", "volumeHandle": vid}}})
+    faults.undo.append(lambda: api.delete_persistent_volume("doctor-policy-pv"))
+    faults.orphan_cns()
+    result = run_doctor(playbook)
+    assert found(result) == {("volumes.orphan_cns", "doctor-orphan-cns")}
+    row = result["capacity_by_policy"][0]
+    assert "LocalDS_1" in row["datastores"]
+    assert (row["pvs"], row["pv_bytes"], row["orphans"], row["orphan_bytes"]) == (1, 64 * 1024 * 1024, 1, 64 * 1024 * 1024)
+
+
+def test_the_reports_show_capacity_by_policy(playbook, demo, tmp_path):
+    r = playbook(path=PLAYBOOK, inventory=INVENTORY, extra_vars={"doctor_report_dir": str(tmp_path)})
+    assert r.rc == 0, r
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [p["policy"] for p in report["capacity_by_policy"]] == ["vSAN Default Storage Policy"]
+    md, html = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
+    assert "| storage policy |" in md and "| vSAN Default Storage Policy | vsphere-csi |" in md
+    assert 'id="capacity-by-policy"' in html and "<td>vSAN Default Storage Policy</td><td class=\"text\">vsphere-csi</td>" in html

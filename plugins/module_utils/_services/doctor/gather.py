@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import cloudconf
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.cns import query_volumes
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
     storage_classes as sc_mod,
     volumes as vol_mod,
@@ -361,6 +362,23 @@ class Gatherer:
                                    capacity_bytes=(cfg.capacityInMB or 0) * 1024 * 1024,
                                    created=cfg.createTime.strftime("%Y-%m-%d") if cfg.createTime else None)
         s.gathered.append("fcds")
+        self.cns_reads()
+
+    def cns_reads(self):
+        """Every CNS volume in one paginated CnsQueryVolume (never per PV); a vCenter without CNS: nothing."""
+        s = self.snap
+        volumes = query_volumes(self.client)
+        if volumes is None:
+            return
+        by_url = {str(d.get("url") or "").rstrip("/"): d["name"] for d in s.datastores.values()}
+        for v in volumes:
+            fcd = s.fcds.get(v["id"]) or {}
+            url = str(v.get("datastore_url") or "").rstrip("/")
+            s.cns_volumes[v["id"]] = dict(
+                name=v.get("name"), datastore=by_url.get(url) or fcd.get("datastore"), datastore_url=v.get("datastore_url"),
+                capacity_bytes=v.get("capacity_bytes") if v.get("capacity_bytes") is not None else fcd.get("capacity_bytes"),
+                path=v.get("path") or fcd.get("path"), created=v.get("created") or fcd.get("created"))
+        s.gathered.append("cns")
 
     def _vm(self, moid, base, props):
         devices = props.get("config.hardware.device") or []

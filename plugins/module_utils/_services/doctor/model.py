@@ -131,6 +131,7 @@ class Snapshot:
     volume_attachments: List[Dict] = field(default_factory=list)
     volume_files: Dict[str, Dict] = field(default_factory=dict)    # '[ds] path' -> {size, modified, datastore}
     fcds: Dict[str, Dict] = field(default_factory=dict)            # id -> {path, name, capacity_bytes, created}
+    cns_volumes: Dict[str, Dict] = field(default_factory=dict)     # id -> {name, datastore, capacity_bytes, path, created}
     volume_folders_listed: List[Tuple[str, str, bool]] = field(default_factory=list)   # (ds name, folder, exists)
     storage_datastores: List[str] = field(default_factory=list)    # datastore names StorageClasses use
     gathered: List[str] = field(default_factory=list)              # the areas whose data was gathered

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check 7, volumes: PVs whose disk or First Class Disk is gone; disks attached to another VM than the Node the
 VolumeAttachment names, or attached with no VolumeAttachment (stuck); VolumeAttachments to Nodes that are gone;
-orphans - VMDKs in volume folders and First Class Disks that no PV names, with their size and age."""
+orphans - VMDKs in volume folders, First Class Disks and (when the vCenter has CNS) CNS volumes that no PV names, with
+their size and age. A First Class Disk that is a CNS volume is reported once, as the CNS volume."""
 
 from __future__ import annotations
 
@@ -124,7 +125,23 @@ def check(snap):
     # orphans
     named = set(pv_of)
     named_paths = set(k for k in named if k[0] == "path")
+    for vid, v in sorted(snap.cns_volumes.items()):
+        if ("fcd", vid) in named or (v.get("path") and file_key(v["path"]) in named_paths) or ("fcd", vid) in attached:
+            continue
+        out.append(Finding(
+            "volumes.orphan_cns", "warning",
+            obj("CnsVolume", v.get("name") or vid, volume_id=vid, datastore=v.get("datastore"),
+                capacity_bytes=v.get("capacity_bytes"), created=v.get("created")),
+            "CNS volume %s%s (%s on %s%s) is named by no PV." % (
+                vid, " '%s'" % v["name"] if v.get("name") else "", size_text(v.get("capacity_bytes")),
+                v.get("datastore") or "an unknown datastore", ", created %s" % v["created"] if v.get("created") else ""),
+            "vCenter still manages it as a container volume and it holds space (and possibly data) nothing uses: a "
+            "PV deleted with Retain, or a provisioning whose PV was never created.",
+            "Check the data; then delete it through the CSI driver (a PV with this volumeHandle and reclaimPolicy "
+            "Delete) or with vmdk (state: absent) after a dry run, or create a PV for it."))
     for fcd_id, f in sorted(snap.fcds.items()):
+        if fcd_id in snap.cns_volumes:
+            continue  # reported (or named) as the CNS volume it is
         if ("fcd", fcd_id) in named or (f.get("path") and file_key(f["path"]) in named_paths):
             continue
         if ("fcd", fcd_id) in attached:
