@@ -273,6 +273,16 @@ def register_static(si, pv, cluster_id="lab-cluster"):
         raise RuntimeError("CnsCreateVolume for %s failed: %s" % (pv.metadata.name, info[:1000]))
 
 
+def delete_cns(si, volume_id):
+    """Delete a CNS volume and its disk (CnsDeleteVolume with deleteDisk), as the driver does for reclaim Delete:
+    the way to remove a volume CNS manages, where deleting only its First Class Disk would leave the CNS volume."""
+    from xml.sax.saxutils import escape
+    state, info = cns_call(si, "CnsDeleteVolume", "<volumeIds><id>%s</id></volumeIds><deleteDisk>true</deleteDisk>"
+                           % escape(volume_id))
+    if state != "success" or "<fault>" in info:
+        raise RuntimeError("CnsDeleteVolume for %s failed: %s" % (volume_id, info[:1000]))
+
+
 def attach_specs(fcd_id, vm_moid, tag="attachSpecs"):
     return '<%s><volumeId><id>%s</id></volumeId><vm type="VirtualMachine">%s</vm></%s>' % (tag, fcd_id, vm_moid, tag)
 

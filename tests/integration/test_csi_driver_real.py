@@ -253,8 +253,8 @@ def test_delete_reclaim_removes_the_fcd_and_retain_keeps_it_orphaned(csi, vspher
     assert obj is not None, "the Retain volume's FCD was deleted"
     info = vmdk_info(playbook, obj.config.backing.filePath)
     assert info["fcd_id"] == kept and info["persistent_volumes"] == [] and info["orphaned"] is True
-    vsphere.RetrieveContent().vStorageObjectManager.DeleteVStorageObject_Task(
-        vim.vslm.ID(id=kept), obj.config.backing.datastore)
+    labcsi.delete_cns(vsphere, kept)  # the CNS volume and its disk: nothing left for the doctor to call orphaned
+    labcsi.wait("the FCD %s to be deleted" % kept, lambda: labcsi.fcd(vsphere, kept) is None, timeout=60)
 
 
 def test_the_collections_static_csi_volume_is_attached_by_the_same_driver(csi, vsphere, playbook):
@@ -286,8 +286,8 @@ def test_the_collections_static_csi_volume_is_attached_by_the_same_driver(csi, v
     core.delete_namespaced_persistent_volume_claim("static-0", NS)
     core.delete_persistent_volume("csi-static-0")
     labcsi.wait("the static PV to go", lambda: "csi-static-0" not in [p.metadata.name for p in core.list_persistent_volume().items])
-    labcsi.task_outcome(vsphere, vsphere.RetrieveContent().vStorageObjectManager.DeleteVStorageObject_Task(
-        vim.vslm.ID(id=fcd_id), obj.config.backing.datastore))
+    labcsi.delete_cns(vsphere, fcd_id)  # registered in CNS above: delete it there, with its disk
+    labcsi.wait("the FCD %s to be deleted" % fcd_id, lambda: labcsi.fcd(vsphere, fcd_id) is None, timeout=60)
 
 
 def test_an_attach_vcenter_refuses_is_reported_on_the_volumeattachment_and_retried(csi, vsphere):
