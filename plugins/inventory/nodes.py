@@ -273,6 +273,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.addresses import (
     AddressError,
     NODES_OPTIONS,
+    address_rules_spec,
     select_addresses,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.argument_spec import (
@@ -299,13 +300,7 @@ def options_spec():
         control_plane_patterns=dict(type="list", elements="str", default=[]),
         zone_category=dict(type="str"),
         region_category=dict(type="str"),
-        internal_network_subnet_cidr=dict(type="list", elements="str"),
-        external_network_subnet_cidr=dict(type="list", elements="str"),
-        internal_vm_network_name=dict(type="str"),
-        external_vm_network_name=dict(type="str"),
-        exclude_internal_network_subnet_cidr=dict(type="list", elements="str"),
-        exclude_external_network_subnet_cidr=dict(type="list", elements="str"),
-        ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=["ipv4"]),
+        **address_rules_spec(),
         ansible_host_from=dict(type="list", elements="str", choices=list(ADDRESS_TYPES),
                                default=["InternalIP", "ExternalIP"]),
         vars_prefix=dict(type="str", default="vsphere_"),

@@ -185,6 +185,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._query 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.addresses import (
     AddressError,
     NODES_OPTIONS,
+    address_rules_spec,
     select_addresses,
 )
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.node_facts import (
@@ -215,13 +216,7 @@ def main():
             lookup_argument_spec(),
             zone_category=dict(type="str"),
             region_category=dict(type="str"),
-            internal_network_subnet_cidr=dict(type="list", elements="str"),
-            external_network_subnet_cidr=dict(type="list", elements="str"),
-            internal_vm_network_name=dict(type="str"),
-            external_vm_network_name=dict(type="str"),
-            exclude_internal_network_subnet_cidr=dict(type="list", elements="str"),
-            exclude_external_network_subnet_cidr=dict(type="list", elements="str"),
-            ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=["ipv4"]),
+            **address_rules_spec(),
             **query_argument_spec()
         ),
         vsphere=True, kubernetes="kubernetes", supports_check_mode=True,

@@ -22,6 +22,19 @@ NODES_OPTIONS = ("internal_network_subnet_cidr", "external_network_subnet_cidr",
                  "exclude_external_network_subnet_cidr", "ip_family")
 
 
+def address_rules_spec():
+    """The argument spec of the [Nodes] address rules (NODES_OPTIONS), for the modules and the inventory plugin."""
+    return dict(
+        internal_network_subnet_cidr=dict(type="list", elements="str"),
+        external_network_subnet_cidr=dict(type="list", elements="str"),
+        internal_vm_network_name=dict(type="str"),
+        external_vm_network_name=dict(type="str"),
+        exclude_internal_network_subnet_cidr=dict(type="list", elements="str"),
+        exclude_external_network_subnet_cidr=dict(type="list", elements="str"),
+        ip_family=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=["ipv4"]),
+    )
+
+
 class AddressError(ValueError):
     pass
 
