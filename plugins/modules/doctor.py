@@ -28,7 +28,7 @@ description:
     C(config.privileges) naming the object and the privileges missing.
   - The readiness area reads, in one event collector (pages of 1000), the VM reconfigurations since the oldest boot of
     a powered-on node VM whose C(disk.EnableUUID) is TRUE; a VM that got it after its last power on is
-    C(readiness.power_cycle_pending) (an error: the running VM does not have it yet). With O(fix), setting it on a
+    C(readiness.power_cycle_pending) (an error, the running VM does not have it yet). With O(fix), setting it on a
     powered-on VM is listed as a change with a power cycle pending, in RV(reboot_required), and warned about.
   - The StorageClasses area reports a storage policy without a compatible datastore (PBM C(PbmCheckCompatibility),
     one per policy), a datastore not mounted on every host that runs a node (of the class's zones), and a datastore

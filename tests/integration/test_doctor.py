@@ -947,3 +947,9 @@ def test_privileges_come_from_the_permission_nearest_the_object_and_the_user_win
     assert found(run_doctor(playbook, checks=["config"])) == expected   # the user's own permission still decides
     am.RemoveEntityPermission(entity=ds, user=os.environ["VMWARE_USER"], isGroup=False)
     assert found(run_doctor(playbook, checks=["config"])) == set()
+
+
+def test_events_that_cannot_be_read_only_hide_the_pending_power_cycle(playbook, faults, vcsim_fault):
+    faults.power_cycle_pending()
+    vcsim_fault({"CreateCollectorForEvents": "NoPermission"})
+    assert found(run_doctor(playbook)) == set()

@@ -54,7 +54,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:
     pass
 
@@ -196,7 +196,10 @@ class Gatherer:
             entity=vim.event.EventFilterSpec.ByEntity(entity=self.client.content.rootFolder, recursion="all"),
             eventTypeId=["VmReconfiguredEvent"],
             time=vim.event.EventFilterSpec.ByTime(beginTime=min(vm.boot_time for vm in candidates.values())))
-        collector = em.CreateCollectorForEvents(filter=spec)
+        try:
+            collector = em.CreateCollectorForEvents(filter=spec)
+        except vmodl.MethodFault:
+            return  # events not readable (no permission, disabled): no pending power cycle can be told
         try:
             while True:
                 page = collector.ReadNextEvents(maxCount=EVENT_PAGE) or []
