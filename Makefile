@@ -7,6 +7,7 @@ help:
 	@echo "make lab        start the lab (vcsim, etcd, kube-apiserver, kube-controller-manager) and write .lab/env"
 	@echo "make lab-down   stop the lab"
 	@echo "make demo       start the lab and bootstrap it: vCenter prerequisites, nodes, cloud controller, CSI, storage;"
+	@echo "                power cycles the node VMs as an operator does after the bootstrap (disk.EnableUUID);"
 	@echo "                then the real vSphere cloud controller (CPI) initializes the lab's Nodes and stops; then the real"
 	@echo "                vSphere CSI driver (controller, provisioner, attacher) gives a 3-replica StatefulSet First Class"
 	@echo "                Disks attached to its nodes' VMs, and stops"
@@ -23,6 +24,7 @@ lab: venv
 
 demo: lab
 	@source .lab/env && ansible-playbook -i playbooks/inventory/lab.yml playbooks/bootstrap.yml $(DEMO_ARGS)
+	@source .lab/env && .venv/bin/python lab/labcsi.py power-cycle
 	@bash lab/lab.sh nodes
 	@bash lab/lab.sh ccm
 	@bash lab/lab.sh csi start

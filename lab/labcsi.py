@@ -15,6 +15,8 @@ The attach/detach controller (kube-controller-manager), the external-provisioner
 CSI controller do everything else.
 
 Run with the lab's Python (.venv: kubernetes, pyvmomi): python lab/labcsi.py demo [NAMESPACE]
+  python lab/labcsi.py power-cycle [VM ...]   power off and on the (four node) VMs that are on, as an operator does
+                                              after the bootstrap lists them (disk.EnableUUID applies at power on)
 """
 
 import os
@@ -348,7 +350,41 @@ def demo(namespace="csi-demo"):
     return 0 if ok else 1
 
 
+def power_cycle(names):
+    """Power off and on again the named VMs that are powered on, as the operator does after the bootstrap lists them
+    (disk.EnableUUID applies at power on; until then the doctor reports a power cycle pending)."""
+    from pyVmomi import vim
+    si = vsphere()
+    try:
+        content = si.RetrieveContent()
+        view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+        vms = {vm.name: vm for vm in view.view if vm.name in names}
+        view.Destroy()
+        missing = sorted(set(names) - set(vms))
+        if missing:
+            raise RuntimeError("no VM named %s" % ", ".join(missing))
+        for name in names:
+            vm = vms[name]
+            if vm.runtime.powerState != "poweredOn":
+                continue
+            for what, task in (("power off", vm.PowerOffVM_Task), ("power on", vm.PowerOnVM_Task)):
+                outcome = task_outcome(si, task(), "%s %s" % (what, name))
+                if outcome["state"] != "success":
+                    raise RuntimeError("%s of %s failed: %s" % (what, name, outcome["error"]))
+            print("lab: %s power cycled" % name)
+    finally:
+        from pyVim.connect import Disconnect
+        Disconnect(si)
+    return 0
+
+
 def main(argv):
+    if len(argv) >= 2 and argv[1] == "power-cycle":
+        try:
+            return power_cycle(argv[2:] or ("k8s-cp-1",) + DEMO_WORKERS)
+        except (Timeout, RuntimeError) as e:
+            print("lab: ERROR: %s" % e, file=sys.stderr)
+            return 1
     if len(argv) >= 2 and argv[1] == "demo":
         try:
             return demo(*argv[2:3])
