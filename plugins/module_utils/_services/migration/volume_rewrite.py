@@ -370,6 +370,7 @@ class VolumeRewrite:
 
     def record(self, ns, cname, manifest, entry):
         rec = dict(pv=manifest, volume_path=entry["volume_path"], disk_uuid=entry["disk_uuid"])
+        self.records[manifest["metadata"]["name"]] = ((ns, cname), rec)
         claim = self.claims.get((ns, cname))
         if record_of(claim) == rec:
             return
