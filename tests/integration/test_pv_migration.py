@@ -17,6 +17,7 @@ from pyVmomi import vim
 import lab_vsphere
 from conftest import ROOT, audit_writes, mutating_soap_calls
 from faultproxy import FaultProxy, JsonLines, audit_write, soap_method
+from test_csi_driver_real import csi  # noqa: F401  (the real CSI controller, started once for the module, stopped)
 
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 import labcsi  # noqa: E402
@@ -64,8 +65,8 @@ def file_exists(si, real_ds, path):
     folder, name = path.rsplit("/", 1)
     spec = vim.host.DatastoreBrowser.SearchSpec(matchPattern=[name])
     try:
-        res = lab_vsphere.wait(ds.browser.SearchDatastore_Task(datastorePath="[%s] %s" % (real_ds, folder),
-                                                              searchSpec=spec))
+        res = lab_vsphere.wait(ds.browser.SearchDatastore_Task(
+            datastorePath="[%s] %s" % (real_ds, folder), searchSpec=spec))
     except RuntimeError:
         return False
     return any(f.path == name for f in res.file or [])
@@ -308,8 +309,8 @@ def test_a_volume_in_use_is_refused_without_scale_down_owners_and_nothing_is_wri
     assert audit_writes(audit_log.entries()) == []
 
 
-def test_with_scale_down_owners_a_deployment_and_a_statefulset_are_scaled_down_and_restored(playbook, kube, vsphere,
-                                                                                          ns):
+def test_with_scale_down_owners_a_deployment_and_a_statefulset_are_scaled_down_and_restored(
+        playbook, kube, vsphere, ns):
     a, b = make_volumes(playbook, ns, ("plain", "cluster"))
     uids = claim_uids(kube, ns, [a, b])
     uuids = {v["pv"]: disk_uuid(vsphere, v["real"], v["path"]) for v in (a, b)}
@@ -445,3 +446,35 @@ def test_vcenter_refusing_the_cns_registration_stops_the_run_before_any_kubernet
     core = labcsi.clients(kube)[0]
     assert core.read_persistent_volume(v["pv"]).spec.vsphere_volume is not None
     assert_resumed(playbook, kube, vsphere, ns, v, uid, before)
+
+
+# -- the real CSI driver attaches a rewritten volume -----------------------------------------------------------
+def test_the_real_csi_driver_attaches_the_rewritten_volume_to_a_pod_node_with_the_disks_own_file_and_uuid(
+        playbook, vsphere, ns, csi):  # pylint: disable=redefined-outer-name
+    """The lab's vSphere CSI controller (upstream v3.7.0 with its attacher, `lab/lab.sh csi start`, as the
+    csi_driver role installed it) attaches the migrated volume for a pod: the disk on the node VM is the original
+    file with its own disk UUID, and the attacher's publish context says that UUID."""
+    core, storage, _apps = csi
+    (v,) = make_volumes(playbook, ns, ("folder",))
+    before = disk_uuid(vsphere, v["real"], v["path"])
+    r = migrate(playbook, [v["pv"]])
+    assert r.rc == 0, r["migrate"].get("msg")
+    fcd_id = r["migrate"]["volumes"][0]["fcd_id"]
+    node = "k8s-worker-1"
+    core.create_namespaced_pod(ns, {"metadata": {"name": "app"}, "spec": {
+        "containers": [{"name": "app", "image": "registry.k8s.io/pause:3.10"}],
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": v["claim"]}}]}})
+    labcsi.schedule(core, ns, "app", node)
+    try:
+        va = labcsi.wait_attached(storage, v["pv"], node)
+        on_vms = labcsi.disks_by_fcd(vsphere).get(fcd_id, [])
+        assert [vm for vm, _f, _u in on_vms] == [node], on_vms
+        (_vm, file_name, attached_uuid) = on_vms[0]
+        assert file_name == "[%s] %s" % (v["real"], v["path"])
+        assert attached_uuid == before
+        assert va.status.attachment_metadata["diskUUID"].replace("-", "").lower() == before.replace("-", "").lower()
+    finally:
+        labcsi.evict(core, ns, "app")
+        labcsi.unmounted(core, node)
+        labcsi.wait_detached(storage, v["pv"], node)
+    assert file_exists(vsphere, v["real"], v["path"])
