@@ -120,7 +120,11 @@ def record_of(claim):
         rec = json.loads(text)
     except ValueError:
         return None
-    return rec if isinstance(rec, dict) and isinstance(rec.get("pv"), dict) else None
+    try:
+        ok = bool(rec["pv"]["metadata"]["name"]) and bool(rec["pv"]["spec"]["csi"]["volumeHandle"])
+    except (KeyError, TypeError):
+        ok = False
+    return rec if ok else None
 
 
 def check_claim(pv, claim):
