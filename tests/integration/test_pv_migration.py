@@ -258,6 +258,27 @@ def test_empty_datacenter_or_cluster_id_and_a_bad_timeout_are_refused(playbook, 
     assert [e for e in vcsim_trace.entries() if e.get("kind") == "soap"] == []
 
 
+def test_a_disk_still_attached_to_a_vm_with_no_pod_on_its_claim_is_refused_and_nothing_is_written(
+        playbook, ns, vcsim_trace, audit_log):
+    (v,) = make_volumes(playbook, ns, ("plain",))
+    path = "[%s] %s" % (v["shown"], v["path"])
+    att = {"node": "k8s-worker-3", "path": path, "add_controller": True}
+    r = playbook([{"name": "attach", "vsphere_k8s.cloud_provider.vmdk_attachment": att}])
+    assert r.rc == 0, r
+    try:
+        vcsim_trace.mark()
+        audit_log.mark()
+        r = migrate(playbook, [v["pv"]])
+        assert r.rc != 0
+        got = r["migrate"]["volumes"][0]
+        assert got["state"] == "refused" and "attached to VM k8s-worker-3" in got["reason"], got
+        assert mutating_soap_calls(vcsim_trace.entries()) == []
+        assert audit_writes(audit_log.entries()) == []
+    finally:
+        r = playbook([{"name": "detach", "vsphere_k8s.cloud_provider.vmdk_attachment": dict(att, state="absent", force=True)}])
+        assert r.rc == 0, r
+
+
 def statefulset(ns, name, claim):
     return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name, "namespace": ns},
             "spec": {"serviceName": name, "replicas": 1, "selector": {"matchLabels": {"app": name}},
