@@ -17,7 +17,8 @@ from pyVmomi import vim
 import lab_vsphere
 from conftest import ROOT, audit_writes, mutating_soap_calls
 from faultproxy import FaultProxy, JsonLines, audit_write, soap_method
-from test_csi_driver_real import csi  # noqa: F401 pylint: disable=unused-import  (the real CSI controller, stopped after)
+# the real CSI controller's fixture (started once for the module, always stopped)
+from test_csi_driver_real import csi  # noqa: F401 pylint: disable=unused-import
 
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 import labcsi  # noqa: E402
