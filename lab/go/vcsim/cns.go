@@ -168,7 +168,10 @@ func (m *labCns) attachOne(ctx *simulator.Context, spec cnstypes.CnsVolumeAttach
 		return res
 	}
 	backing := fcd.Config.Backing.(*types.BaseConfigInfoDiskFileBackingInfo)
-	diskUUID := "6000C29" + uuid.NewString()[7:] // the form of vCenter's disk UUIDs
+	diskUUID := vmdkUUID(ctx, backing.FilePath, backing.Datastore) // the vmdk's own, as with vCenter (diskuuid.go)
+	if diskUUID == "" {
+		diskUUID = "6000C29" + uuid.NewString()[7:] // the form of vCenter's disk UUIDs
+	}
 	disk := &types.VirtualDisk{
 		VirtualDevice: types.VirtualDevice{
 			Key:           -1,
