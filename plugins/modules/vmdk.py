@@ -155,7 +155,9 @@ disks:
     datastore: {description: "The datastore's own name.", type: str}
     datastore_url: {description: "The datastore URL, as the CSI datastoreurl parameter takes it.", type: str,
                     sample: "ds:///vmfs/volumes/5f1e.../"}
-    uuid: {description: "The disk UUID, when vCenter records one.", type: str}
+    uuid: {description: "The disk UUID from its descriptor, for a disk that was there before the task. A disk the task
+           creates is not read back (its creation answers the rest): its UUID is null here, M(vsphere_k8s.cloud_provider.vmdk_info)
+           gives it.", type: str}
     capacity_bytes: {description: "The capacity after the task.", type: int}
     disk_format: {description: "thin, zeroedthick or eagerzeroedthick, when known.", type: str}
     fcd_id: {description: "The First Class Disk id, when it is one.", type: str}
