@@ -61,7 +61,8 @@ class VsphereK8sModule(AnsibleModule):
 
     vsphere / kubernetes: True for connection options at the top level, an option name for a nested dict option
     (for example vcenter, kubernetes), None when the module does not talk to that backend. The kubeconfig's
-    secrets are registered as no_log values before anything runs. `self.vsphere` and `self.kube` connect on first
+    secrets given inline are registered as no_log values before anything runs (a kubeconfig file's when a
+    client reads it). `self.vsphere` and `self.kube` connect on first
     use (a connection that cannot be made fails the module with a clear message); both are closed on exit.
     """
 
@@ -71,8 +72,8 @@ class VsphereK8sModule(AnsibleModule):
         self._kube_option = None if kubernetes in (None, TOP) else kubernetes
         self._vsphere_prefix = vsphere_prefix
         super().__init__(argument_spec=build_argument_spec(argument_spec or {}, vsphere, kubernetes), **kwargs)
-        if kubernetes is not None:
-            register_kube_secrets(self, self._kube_option)
+        if kubernetes is not None:  # a kubeconfig file's secrets: when a client reads it (kube_client)
+            register_kube_secrets(self, self._kube_option, files=False)
 
     # -- clients -----------------------------------------------------------------------------------
     @property

@@ -10,10 +10,14 @@ import socket
 import ssl
 import traceback
 
+from xml.etree.ElementTree import ElementTree, ParseError, fromstring
+
 PYVMOMI_IMPORT_ERROR = None
 try:
+    from pyVim import connect as pyvim_connect
     from pyVim.connect import SmartStubAdapter
     from pyVmomi.SoapAdapter import SoapStubAdapter
+    from pyVmomi.VmomiSupport import GetServiceVersions
     from pyVmomi import vim, vmodl
 except ImportError:
     PYVMOMI_IMPORT_ERROR = traceback.format_exc()
@@ -59,12 +63,48 @@ def _stub_adapter(timeout, **kwargs):
         socket.setdefaulttimeout(previous)
 
 
+VERSIONS_PATH = "/sdk/vimServiceVersions.xml"
+
+
+def _negotiated_stub(timeout, **kwargs):
+    """SmartStubAdapter's API version choice (the newest version pyVmomi and vCenter both know, from
+    vimServiceVersions.xml), read over the SOAP stub's own first connection, which the stub then keeps: one TCP and
+    TLS handshake for the whole module instead of two. Through a proxy, or should vCenter not answer the document
+    (or pyVim no longer have its version check), SmartStubAdapter does it as it always did."""
+    supported = pyvim_connect.__dict__.get("__VersionIsSupported")
+    if kwargs.get("httpProxyHost") or supported is None:
+        return _stub_adapter(timeout, **kwargs)
+    host, port = pyvim_connect.parse_hostport(kwargs["host"], kwargs["port"])
+    versions = GetServiceVersions("vim25")
+    args = dict(host=host, port=port, sslContext=kwargs.get("sslContext"), httpConnectionTimeout=timeout)
+    probe = SoapStubAdapter(version=versions[0], **args)
+    conn = probe.GetConnection()
+    try:
+        conn.request("GET", VERSIONS_PATH)
+        resp = conn.getresponse()
+        body = resp.read()
+        tree = ElementTree(fromstring(body)) if resp.status == 200 else None
+    except ParseError:
+        tree = None
+    except Exception:
+        conn.close()
+        raise
+    chosen = next((v for v in versions if supported(v, tree)), None) if tree is not None else None
+    if chosen is None:
+        conn.close()
+        return _stub_adapter(timeout, **kwargs)
+    stub = SoapStubAdapter(version=chosen, **args)
+    stub.ReturnConnection(conn)
+    return stub
+
+
 def _login(**kwargs):
-    """Negotiate the API version, read the service content once and log in: three requests in all.
+    """Negotiate the API version, read the service content once and log in: three requests in all, on one
+    connection.
 
     Every request honours kwargs["timeout"] (seconds; None waits for ever)."""
     user, pwd, timeout = kwargs.pop("user"), kwargs.pop("pwd"), kwargs.pop("timeout")
-    stub = _stub_adapter(timeout, **kwargs)
+    stub = _negotiated_stub(timeout, **kwargs)
     si = vim.ServiceInstance("ServiceInstance", stub)
     content = si.RetrieveContent()
     content.sessionManager.Login(user, pwd, None)
@@ -221,6 +261,9 @@ class VsphereClient:
         self._rest = None
         self.changes = []
         self.in_flight = {}
+        # Views (ContainerView) live as long as the session: when this client logs out at the end, it does not
+        # destroy them one by one (a round trip each); a kept session_reuse session does.
+        self.logs_out = not self.session_file
         self._record(self.si._stub)
 
     def _record(self, stub):
