@@ -22,10 +22,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    describe_kube_failure,
-    kube_client,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
     register_kube_secrets,
 )
@@ -87,6 +83,8 @@ class VsphereK8sModule(AnsibleModule):
     def kube(self):
         """The Kubernetes client (KubeClient), built on first use."""
         if "kube" not in self._clients:
+            # pylint: disable-next=import-outside-toplevel
+            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import kube_client
             self._clients["kube"] = kube_client(self, self._kube_option)
         return self._clients["kube"]
 
@@ -112,6 +110,9 @@ class VsphereK8sModule(AnsibleModule):
         """(message, changed) for a backend failure during `what`, or None when exc is none: a Kubernetes error
         first (its own type), then vSphere (faults, VsphereError, timeouts, broken connections), then the
         generic errors of the backend the block talks to."""
+        # The Kubernetes client is imported on first use: a module that only talks to vCenter never loads it.
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import describe_kube_failure
         if backend == "kubernetes":
             msg = describe_kube_failure(exc, what)
             return (msg, False) if msg is not None else None

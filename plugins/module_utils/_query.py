@@ -10,12 +10,17 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-JMESPATH_IMPORT_ERROR = None
-try:
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-except ImportError:
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+
+def _jmespath():
+    """(jmespath, JMESPathError), imported on first use (a task without query never loads it); (None, traceback
+    text) when it is missing."""
+    try:
+        import jmespath  # pylint: disable=import-outside-toplevel
+        from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None, traceback.format_exc()
+    return jmespath, JMESPathError
+
 
 # Where the selection goes in the result: the full result keeps its documented keys.
 RESULT_KEY = "query_result"
@@ -31,11 +36,12 @@ def compile_query(module):
     expression = module.params.get("query")
     if expression is None:
         return None
-    if JMESPATH_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
+    jmespath, error = _jmespath()
+    if jmespath is None:
+        module.fail_json(msg=missing_required_lib("jmespath"), exception=error)
     try:
         return jmespath.compile(expression)
-    except JMESPathError as e:
+    except error as e:
         module.fail_json(msg="query %r is not a valid JMESPath expression: %s. Nothing was read."
                              % (expression, " ".join(str(e).split())))
 
@@ -47,7 +53,7 @@ def select(module, compiled, result):
     data = {k: v for k, v in result.items() if k not in ("changed", "diff")}
     try:
         result[RESULT_KEY] = compiled.search(data)
-    except JMESPathError as e:
+    except _jmespath()[1] as e:
         reason = " ".join(str(e).split())
         module.fail_json(msg="query %r failed on the result: %s" % (module.params["query"], reason), **result)
     return result

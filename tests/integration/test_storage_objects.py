@@ -285,8 +285,8 @@ def test_volumes_cost_one_apply_per_object_and_constant_reads_nothing_a_server_s
     assert admin_requests(mark.entries(), names, namespace) == [("delete", "persistentvolumes")] * n
 
 
-def test_a_class_is_created_by_one_apply_kept_by_its_list_and_deleted_without_a_read(playbook, storage, uid,
-                                                                                    audit_log):
+def test_a_class_is_created_by_one_apply_kept_by_its_list_and_deleted_without_a_read(
+        playbook, storage, uid, audit_log):
     name = "cnt-" + uid
     task = sc_task(name=name, provisioner="in_tree", datastore="LocalDS_0", disk_format="thin")
     r = playbook(task)

@@ -30,9 +30,13 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors
     VsphereError,
     fault_message,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import sessions
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import ssl_context
+
+
+def _sessions():
+    """The session_reuse cache, imported on first use (a module without session_reuse never needs it)."""
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import sessions  # pylint: disable=import-outside-toplevel
+    return sessions
 
 
 def require_pyvmomi(module):
@@ -137,6 +141,7 @@ def _logout_quietly(content):
 def _reusing_login(**kwargs):
     """(si, content, reused) with session_reuse: the cached session when vCenter still knows it, else a new
     login that is cached (an idle one is logged out first)."""
+    sessions = _sessions()
     path = sessions.session_path(dict(hostname=kwargs["host"], port=kwargs["port"], username=kwargs["user"]))
     with sessions.locked(path):
         record, state = sessions.load(path, kwargs["pwd"])
@@ -211,6 +216,7 @@ def connect(params):
 def logout_kept_session(params):
     """Log out session_reuse's session for these connection options and forget it; True when there was one
     (a session vCenter has already dropped is only forgotten)."""
+    sessions = _sessions()
     path = sessions.session_path(params)
     with sessions.locked(path):
         record, state = sessions.load(path, params["password"])
@@ -257,7 +263,10 @@ class VsphereClient:
     def __init__(self, params):
         self.params = params
         self.si, self.content, self.reused = connect(params)
-        self.session_file = sessions.session_path(params) if params.get("session_reuse") else None
+        self.session_file = None
+        if params.get("session_reuse"):
+            sessions = _sessions()
+            self.session_file = sessions.session_path(params)
         self._rest = None
         self.changes = []
         self.in_flight = {}
@@ -302,6 +311,7 @@ class VsphereClient:
     def rest(self):
         """The vSphere Automation (REST) session of this client, opened on first use."""
         if self._rest is None:
+            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession  # pylint: disable=import-outside-toplevel
             self._rest = RestSession(self.params)
         return self._rest
 
@@ -310,6 +320,7 @@ class VsphereClient:
         if self._rest is not None:
             self._rest.close()
         if self.session_file is not None:
+            sessions = _sessions()
             sessions.touch(self.session_file)
             return
         _logout_quietly(self.content)
