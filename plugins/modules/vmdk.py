@@ -13,7 +13,9 @@ description:
   - Owns the lifecycle of the VMDK files that back Kubernetes volumes on vSAN, VMFS and NFS datastores, also
     inside datastore clusters and datastore folders.
   - Many disks in one task (O(disks)) are created, grown or deleted with their vSphere tasks submitted together,
-    O(concurrency) at a time.
+    O(concurrency) at a time, and waited for in one loop that reads every running task in one request; a task that
+    ends makes room for the next disk. Creating a disk costs one request (a First Class Disk two, the creation and
+    its registration), plus a few for the whole task; nothing is read back after a creation or growth.
   - Never loses data - a disk is only grown, never shrunk; a disk attached to a VM or referenced by a
     PersistentVolume is not deleted without O(force).
 author:
