@@ -11,15 +11,14 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 
-def _jmespath():
-    """(jmespath, JMESPathError), imported on first use (a task without query never loads it); (None, traceback
-    text) when it is missing."""
+def _missing_jmespath():
+    """None when jmespath can be imported, else the traceback text. It is imported on first use: a task without
+    query never loads it."""
     try:
-        import jmespath  # pylint: disable=import-outside-toplevel
-        from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
+        import jmespath  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
     except ImportError:
-        return None, traceback.format_exc()
-    return jmespath, JMESPathError
+        return traceback.format_exc()
+    return None
 
 
 # Where the selection goes in the result: the full result keeps its documented keys.
@@ -36,12 +35,14 @@ def compile_query(module):
     expression = module.params.get("query")
     if expression is None:
         return None
-    jmespath, error = _jmespath()
-    if jmespath is None:
+    error = _missing_jmespath()
+    if error:
         module.fail_json(msg=missing_required_lib("jmespath"), exception=error)
+    import jmespath  # pylint: disable=import-outside-toplevel
+    from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
     try:
         return jmespath.compile(expression)
-    except error as e:
+    except JMESPathError as e:
         module.fail_json(msg="query %r is not a valid JMESPath expression: %s. Nothing was read."
                              % (expression, " ".join(str(e).split())))
 
@@ -50,10 +51,11 @@ def select(module, compiled, result):
     """result with the selection under RESULT_KEY (the expression runs on the result's documented keys)."""
     if compiled is None:
         return result
+    from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
     data = {k: v for k, v in result.items() if k not in ("changed", "diff")}
     try:
         result[RESULT_KEY] = compiled.search(data)
-    except _jmespath()[1] as e:
+    except JMESPathError as e:
         reason = " ".join(str(e).split())
         module.fail_json(msg="query %r failed on the result: %s" % (module.params["query"], reason), **result)
     return result
