@@ -84,13 +84,15 @@ class TaskWatch:
         self.started = getattr(client, "in_flight", None) or {}
         self.kinds = {}
         self.changes = getattr(client, "changes", None)
-        self.deadline = time.monotonic() + timeout
+        self.deadlines = {}  # each task has timeout seconds from when it was added
         self.add([], labels)
 
     def add(self, tasks, labels=None):
         self.labels.update((k, str(v)) for k, v in (labels or {}).items())
+        now = time.monotonic()
         for t in tasks:
             self.pending[t._moId] = t
+            self.deadlines[t._moId] = now + self.timeout
             if t._moId in self.started:
                 self.kinds[t._moId] = self.started[t._moId]
 
@@ -122,7 +124,8 @@ class TaskWatch:
                 continue
             pending.pop(moid, None)
             ended.append(moid)
-        if pending and time.monotonic() > self.deadline:
+        now = time.monotonic()
+        if any(now > self.deadlines[m] for m in pending):
             names = [_name(m, labels, kinds) for m in sorted(pending)]
             raise TasksCutOff("Timed out after %ss waiting for vSphere tasks %s (they may still be running on "
                               "%s)." % (self.timeout, ", ".join(names), _where(client)), names,
