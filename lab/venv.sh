@@ -56,4 +56,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$key" ]; then
     "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$core" "${reqs[@]}" "${pins[@]}"
     echo "$key" >"$stamp"
 fi
-echo "venv: $dir: $("$dir/bin/python" --version), $("$dir/bin/ansible" --version | head -1)" >&2
+echo "venv: $dir: $("$dir/bin/python" --version), $("$dir/bin/ansible" --version | sed -n 1p)" >&2

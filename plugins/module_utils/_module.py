@@ -22,10 +22,6 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    describe_kube_failure,
-    kube_client,
-)
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import (
     register_kube_secrets,
 )
@@ -61,7 +57,8 @@ class VsphereK8sModule(AnsibleModule):
 
     vsphere / kubernetes: True for connection options at the top level, an option name for a nested dict option
     (for example vcenter, kubernetes), None when the module does not talk to that backend. The kubeconfig's
-    secrets are registered as no_log values before anything runs. `self.vsphere` and `self.kube` connect on first
+    secrets given inline are registered as no_log values before anything runs (a kubeconfig file's when a
+    client reads it). `self.vsphere` and `self.kube` connect on first
     use (a connection that cannot be made fails the module with a clear message); both are closed on exit.
     """
 
@@ -71,8 +68,8 @@ class VsphereK8sModule(AnsibleModule):
         self._kube_option = None if kubernetes in (None, TOP) else kubernetes
         self._vsphere_prefix = vsphere_prefix
         super().__init__(argument_spec=build_argument_spec(argument_spec or {}, vsphere, kubernetes), **kwargs)
-        if kubernetes is not None:
-            register_kube_secrets(self, self._kube_option)
+        if kubernetes is not None:  # a kubeconfig file's secrets: when a client reads it (kube_client)
+            register_kube_secrets(self, self._kube_option, files=False)
 
     # -- clients -----------------------------------------------------------------------------------
     @property
@@ -86,6 +83,8 @@ class VsphereK8sModule(AnsibleModule):
     def kube(self):
         """The Kubernetes client (KubeClient), built on first use."""
         if "kube" not in self._clients:
+            # pylint: disable-next=import-outside-toplevel
+            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import kube_client
             self._clients["kube"] = kube_client(self, self._kube_option)
         return self._clients["kube"]
 
@@ -111,6 +110,9 @@ class VsphereK8sModule(AnsibleModule):
         """(message, changed) for a backend failure during `what`, or None when exc is none: a Kubernetes error
         first (its own type), then vSphere (faults, VsphereError, timeouts, broken connections), then the
         generic errors of the backend the block talks to."""
+        # The Kubernetes client is imported on first use: a module that only talks to vCenter never loads it.
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import describe_kube_failure
         if backend == "kubernetes":
             msg = describe_kube_failure(exc, what)
             return (msg, False) if msg is not None else None

@@ -10,12 +10,16 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-JMESPATH_IMPORT_ERROR = None
-try:
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-except ImportError:
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+
+def _missing_jmespath():
+    """None when jmespath can be imported, else the traceback text. It is imported on first use: a task without
+    query never loads it."""
+    try:
+        import jmespath  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        return traceback.format_exc()
+    return None
+
 
 # Where the selection goes in the result: the full result keeps its documented keys.
 RESULT_KEY = "query_result"
@@ -31,8 +35,11 @@ def compile_query(module):
     expression = module.params.get("query")
     if expression is None:
         return None
-    if JMESPATH_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
+    error = _missing_jmespath()
+    if error:
+        module.fail_json(msg=missing_required_lib("jmespath"), exception=error)
+    import jmespath  # pylint: disable=import-outside-toplevel
+    from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
     try:
         return jmespath.compile(expression)
     except JMESPathError as e:
@@ -44,6 +51,7 @@ def select(module, compiled, result):
     """result with the selection under RESULT_KEY (the expression runs on the result's documented keys)."""
     if compiled is None:
         return result
+    from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
     data = {k: v for k, v in result.items() if k not in ("changed", "diff")}
     try:
         result[RESULT_KEY] = compiled.search(data)

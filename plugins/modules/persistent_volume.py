@@ -213,7 +213,7 @@ def read_cluster(module, kube, volumes):
 def write_volume(module, kube, v, pvs, pvcs, written):
     """Remove or ensure one volume (and its claim): (result entry, [(before, after)])."""
     if v["state"] == "absent":
-        r = apply.remove(kube, "PersistentVolume", v["name"], check_mode=module.check_mode) \
+        r = apply.remove(kube, "PersistentVolume", v["name"], check_mode=module.check_mode, current=pvs[v["name"]]) \
             if v["name"] in pvs else dict(changed=False, before=None)
         if r["changed"]:
             written.append(v["name"])

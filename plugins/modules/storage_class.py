@@ -245,7 +245,8 @@ def main():
     with module.errors("StorageClass %s" % p["name"], backend="kubernetes", result=result):
         classes = module.kube.list("StorageClass")
         if p["state"] == "absent":
-            r = apply.remove(module.kube, "StorageClass", p["name"], check_mode=module.check_mode)
+            current = next((c for c in classes if c["metadata"]["name"] == p["name"]), None)
+            r = apply.remove(module.kube, "StorageClass", p["name"], check_mode=module.check_mode, current=current)
             result.update(changed=r["changed"], storage_class=None, diff=dict(before=r["before"] or {}, after={}))
         else:
             ensure_present(module, module.kube, p, params, classes, result)

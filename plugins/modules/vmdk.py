@@ -13,7 +13,9 @@ description:
   - Owns the lifecycle of the VMDK files that back Kubernetes volumes on vSAN, VMFS and NFS datastores, also
     inside datastore clusters and datastore folders.
   - Many disks in one task (O(disks)) are created, grown or deleted with their vSphere tasks submitted together,
-    O(concurrency) at a time.
+    O(concurrency) at a time, and waited for in one loop that reads every running task in one request; a task that
+    ends makes room for the next disk. Creating a disk costs one request (a First Class Disk two, the creation and
+    its registration), plus a few for the whole task; nothing is read back after a creation or growth.
   - Never loses data - a disk is only grown, never shrunk; a disk attached to a VM or referenced by a
     PersistentVolume is not deleted without O(force).
 author:
@@ -155,7 +157,9 @@ disks:
     datastore: {description: "The datastore's own name.", type: str}
     datastore_url: {description: "The datastore URL, as the CSI datastoreurl parameter takes it.", type: str,
                     sample: "ds:///vmfs/volumes/5f1e.../"}
-    uuid: {description: "The disk UUID, when vCenter records one.", type: str}
+    uuid: {description: "The disk UUID from its descriptor, for a disk that was there before the task. A disk the task
+           creates is not read back (its creation answers the rest): its UUID is null here, M(vsphere_k8s.cloud_provider.vmdk_info)
+           gives it.", type: str}
     capacity_bytes: {description: "The capacity after the task.", type: int}
     disk_format: {description: "thin, zeroedthick or eagerzeroedthick, when known.", type: str}
     fcd_id: {description: "The First Class Disk id, when it is one.", type: str}

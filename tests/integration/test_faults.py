@@ -155,10 +155,12 @@ def test_vcenter_stopped_while_submitting_a_batch_fails_clearly_with_changed(pla
         "disks": [{"path": "[LocalDS_0] %s/%s" % (folder, n), "size": "16Mi"} for n in names],
         "concurrency": 4, "port": vcsim_proxy.port, "timeout": 10}}
     trace = JsonLines(os.environ["LAB_VCSIM_TRACE"])
-    vcsim_proxy.cut_when(lambda: trace.count(soap_method("CreateVirtualDisk_Task")) >= 5)  # the 6th never arrives
+    # The second window's four creations go out together: the cut comes while they are sent, so either a creation
+    # finds vCenter gone (the failure names the stage) or the wait that follows does (it names the tasks in flight).
+    vcsim_proxy.cut_when(lambda: trace.count(soap_method("CreateVirtualDisk_Task")) >= 5)
     r = playbook([task])
-    assert_clear_failure(r, "disks", "vCenter 127.0.0.1:%d" % vcsim_proxy.port, "changing disks",
-                         "Run the task again")
+    msg = assert_clear_failure(r, "disks", "vCenter 127.0.0.1:%d" % vcsim_proxy.port, "Run the task again")
+    assert "changing disks" in msg or "in flight" in msg, msg
     assert r["disks"]["changed"] is True, r["disks"]
     vcsim_proxy.resume()
     again = playbook([task])

@@ -245,3 +245,63 @@ def test_kubernetes_errors_are_clear(playbook, disks, uid, case):
     r = playbook(pv_task(**task), env=env)
     assert r["pv"]["_status"] == "failed"
     assert expected in r["pv"]["msg"], r["pv"]["msg"]
+
+
+def admin_requests(events, names=(), namespace=None):
+    """(verb, resource) of the requests the lab's admin user made on the named objects, and its lists in namespace
+    (a dry run is a patch with dryRun=All). Cluster-wide lists are left out: other tests may run at the same time."""
+    out = []
+    for e in events:
+        ref = e.get("objectRef", {})
+        if e.get("stage") != "ResponseComplete" or e.get("user", {}).get("username") != "lab-admin":
+            continue
+        if ref.get("name") in names or (e["verb"] == "list" and namespace and ref.get("namespace") == namespace):
+            out.append((e["verb"] + (" dry-run" if "dryRun=All" in e.get("requestURI", "") else ""),
+                        ref.get("resource")))
+    return sorted(out)
+
+
+def test_volumes_cost_one_apply_per_object_and_constant_reads_nothing_a_server_side_apply_answers(
+        playbook, core, namespace, uid, audit_log):
+    n = 6
+    task = dict(provisioner="in_tree", capacity="1Gi", volumes=[
+        {"name": "cnt-%s-%d" % (uid, i), "path": "[LocalDS_0] kubevols/cnt-%s-%d.vmdk" % (uid, i),
+         "claim": {"namespace": namespace, "name": "data-%d" % i}} for i in range(n)])
+    names = [v["name"] for v in task["volumes"]] + ["data-%d" % i for i in range(n)]
+    r = playbook(pv_task(**task))
+    assert r.rc == 0 and r["pv"]["changed"] is True, r
+    # A PV and its claim that do not exist are created by one apply each: no dry run, no read of each; the claims
+    # of the namespace are read in one list.
+    assert admin_requests(audit_log.entries(), names, namespace) == sorted(
+        [("patch", "persistentvolumes")] * n + [("patch", "persistentvolumeclaims")] * n
+        + [("list", "persistentvolumeclaims")])
+    mark = audit_log.mark()
+    r = playbook(pv_task(**task))
+    assert r["pv"]["changed"] is False
+    assert admin_requests(mark.entries(), names, namespace) == [("list", "persistentvolumeclaims")]
+    mark = audit_log.mark()
+    r = playbook(pv_task(volumes=[{"name": v["name"], "state": "absent"} for v in task["volumes"]]))
+    assert r["pv"]["changed"] is True
+    assert admin_requests(mark.entries(), names, namespace) == [("delete", "persistentvolumes")] * n
+
+
+def test_a_class_is_created_by_one_apply_kept_by_its_list_and_deleted_without_a_read(
+        playbook, storage, uid, audit_log):
+    name = "cnt-" + uid
+    task = sc_task(name=name, provisioner="in_tree", datastore="LocalDS_0", disk_format="thin")
+    r = playbook(task)
+    assert r.rc == 0 and r["sc"]["changed"] is True, r
+
+    def requests(log):
+        return [(e["verb"], e["objectRef"]["resource"]) for e in log.entries()
+                if e.get("stage") == "ResponseComplete" and e.get("user", {}).get("username") == "lab-admin"
+                and e.get("objectRef", {}).get("resource") == "storageclasses"]
+
+    assert requests(audit_log) == [("list", "storageclasses"), ("patch", "storageclasses")]
+    mark = audit_log.mark()
+    assert playbook(task)["sc"]["changed"] is False
+    assert requests(mark) == [("list", "storageclasses")]
+    mark = audit_log.mark()
+    assert playbook(sc_task(name=name, state="absent"))["sc"]["changed"] is True
+    assert requests(mark) == [("list", "storageclasses"), ("delete", "storageclasses")]
+    assert name not in [c.metadata.name for c in storage.list_storage_class().items]

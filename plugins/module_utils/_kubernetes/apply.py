@@ -80,14 +80,18 @@ def ensure(kube, desired, check_mode=False, current=_UNREAD):
 
     current: the live object when the caller has it already (from a LIST), None when it does not exist.
     An object that already holds every desired value, and no field this manager applied before that desired now
-    leaves out (an apply would remove it), costs no request; otherwise a server-side dry run
-    decides, so defaults the server adds never count as changes. In check mode nothing is written.
+    leaves out (an apply would remove it), costs no request. An object that does not exist is created by one apply
+    (it changes, whatever the server adds; in check mode a dry run gives what it would be). Otherwise a server-side
+    dry run decides, so defaults the server adds never count as changes. In check mode nothing is written.
     Returns dict(changed, before, after, object): before/after normalized, for diff mode.
     """
     md = desired["metadata"]
     before = kube.get(desired["kind"], md["name"], md.get("namespace")) if current is _UNREAD else current
     if before is not None and contains(before, desired) and not _dropped(owned_fields(before), desired):
         return dict(changed=False, before=normalize(before), after=normalize(before), object=before)
+    if before is None and not check_mode:
+        after = kube.apply(desired)
+        return dict(changed=True, before=None, after=normalize(after), object=after)
     preview = kube.apply(desired, dry_run=True)
     changed = normalize(before) != normalize(preview)
     after = preview
@@ -96,9 +100,10 @@ def ensure(kube, desired, check_mode=False, current=_UNREAD):
     return dict(changed=changed, before=normalize(before), after=normalize(after), object=after)
 
 
-def remove(kube, kind, name, namespace=None, check_mode=False):
-    """Delete an object if it exists. Returns dict(changed, before)."""
-    before = kube.get(kind, name, namespace)
+def remove(kube, kind, name, namespace=None, check_mode=False, current=_UNREAD):
+    """Delete an object if it exists. current: the live object when the caller has it already (from a LIST), None
+    when it does not exist. Returns dict(changed, before)."""
+    before = kube.get(kind, name, namespace) if current is _UNREAD else current
     if before is None:
         return dict(changed=False, before=None)
     kube.delete(kind, name, namespace, dry_run=check_mode)

@@ -113,21 +113,26 @@ def kubeconfig_secrets(kubeconfig):
     return {s for s in found if s.strip()}
 
 
-def _secrets_of(params):
+def _secrets_of(params, files=True):
     found = set()
     if not isinstance(params, dict):
         return found
-    if params.get("kubeconfig") is not None:
-        found |= kubeconfig_secrets(params["kubeconfig"])
+    kubeconfig = params.get("kubeconfig")
+    if kubeconfig is not None and (files or kubeconfig_as_dict(kubeconfig) is not None):
+        found |= kubeconfig_secrets(kubeconfig)
     if params.get("api_key"):
         found.add(str(params["api_key"]))
     return found
 
 
-def register_kube_secrets(module, option=None):
+def register_kube_secrets(module, option=None, files=True):
     """Add the kubeconfig's secrets (and the api_key) to module.no_log_values: of the module's own connection
-    options, or of its nested option (e.g. option='kubernetes' for module.params['kubernetes']['kubeconfig'])."""
+    options, or of its nested option (e.g. option='kubernetes' for module.params['kubernetes']['kubeconfig']).
+
+    files=False: only what the parameters hold themselves (a kubeconfig given inline, the api_key), not the
+    content of a kubeconfig file they name: that is registered when a client reads it (kube_client), so a module
+    that never talks to Kubernetes neither reads nor parses it."""
     params = module.params.get(option) if option else module.params
-    found = _secrets_of(params)
+    found = _secrets_of(params, files)
     module.no_log_values.update(found)
     return found

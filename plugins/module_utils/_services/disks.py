@@ -18,6 +18,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubern
     KubeClient,
     KubernetesError,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.secrets import kubeconfig_secrets
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import pv_references
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import disk_ops, vm_devices
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import human, kib, mib
@@ -114,6 +115,8 @@ def kube_references(module, deleting=True):
                 "names is then deleted).")
     else:
         first, hint = "Reading the PersistentVolumes failed", ""
+    if params.get("kubeconfig") is not None:  # the kubeconfig file's secrets, before it is read
+        module.no_log_values.update(kubeconfig_secrets(params["kubeconfig"]))
     try:
         kube = KubeClient(params)
     except KubernetesError as e:
@@ -201,8 +204,11 @@ def plan_disk(it, store, refs):
     it.actions, it.error = actions, error
     it.action = "+".join(actions) or "none"
     it.before = _state(it)
-    after_capacity = (kib(it.size) * 1024 if it.size else capacity) if "created" in actions or "grown" in \
-        actions else capacity
+    after_capacity = capacity
+    if "grown" in actions:
+        after_capacity = mib(it.size) * 1024 * 1024 if it.fcd_id else kib(it.size) * 1024
+    elif "created" in actions:
+        after_capacity = kib(it.size) * 1024  # a First Class Disk made with its policy: from vCenter's answer
     it.after = "absent" if "deleted" in actions else ("present, %s%s" % (
         human(after_capacity or 0), ", first class disk" if it.first_class or it.fcd_id else "")
         if actions else it.before)
@@ -244,6 +250,7 @@ def apply_changes(client, store, items, concurrency):
         for disk, result in results.items():
             if isinstance(result, vim.vslm.VStorageObject):  # created as a First Class Disk with its policy
                 by_disk[disk].fcd_id = by_disk[disk].result["fcd_id"] = result.config.id.id
+                by_disk[disk].result["capacity_bytes"] = result.config.capacityInMB * 1024 * 1024
                 by_disk[disk].done.append("registered")
     grows = [it for it in items if "grown" in it.actions]
     if grows:
@@ -267,7 +274,7 @@ def apply_changes(client, store, items, concurrency):
     for it in items:
         if it.actions:
             finish_result(it)
-    _read_back(store, [it for it in items if it.done and "deleted" not in it.done or it.raced])
+    _read_back(store, [it for it in items if it.raced])
     return failures
 
 
@@ -308,12 +315,14 @@ def _detach_forced(client, deletes, failures):
                     it.done.append("detached")
 
 
-def _read_back(store, changed):
-    """Capacity and uuid of the disks created or grown, from vCenter (not from what was asked)."""
-    if not changed:
+def _read_back(store, raced):
+    """Capacity, uuid and format of the disks someone else created meanwhile (this task asked for something else
+    and knows nothing of them). A disk this task created or grew is not read back: its task's success answers
+    (vCenter makes the capacity asked for, or fails), so its uuid stays unread (vmdk_info reads it)."""
+    if not raced:
         return
-    for disk, facts in store.descriptors([(it.disk, it.ds) for it in changed]).items():
-        for it in changed:
+    for disk, facts in store.descriptors([(it.disk, it.ds) for it in raced]).items():
+        for it in raced:
             if it.disk == disk:
-                it.result["capacity_bytes"] = facts["capacity_bytes"]
-                it.result["uuid"] = facts.get("uuid") or it.result["uuid"]
+                it.result.update(capacity_bytes=facts["capacity_bytes"], uuid=facts.get("uuid"),
+                                 disk_format=facts.get("disk_format"))

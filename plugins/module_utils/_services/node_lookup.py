@@ -14,11 +14,6 @@ from __future__ import annotations
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.argument_spec import (
     kubernetes_argument_spec,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import (
-    KubernetesError,
-    kube_client,
-)
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.inventory import InventoryTree
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.properties import (
@@ -63,7 +58,12 @@ def lookup_argument_spec():
 
 
 def kube_node_summaries(module):
-    """The Nodes of the cluster named by the module's nested kubernetes option (for from_cluster)."""
+    """The Nodes of the cluster named by the module's nested kubernetes option (for from_cluster). The Kubernetes
+    client is imported here, on first use: a lookup of VMs alone never loads it."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import KubernetesError, kube_client
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
     kube = kube_client(module, "kubernetes")
     try:
         return [node_summary(n) for n in kube.list("Node")]

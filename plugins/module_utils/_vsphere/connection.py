@@ -10,10 +10,14 @@ import socket
 import ssl
 import traceback
 
+from xml.etree.ElementTree import ElementTree, ParseError, fromstring
+
 PYVMOMI_IMPORT_ERROR = None
 try:
+    from pyVim import connect as pyvim_connect
     from pyVim.connect import SmartStubAdapter
     from pyVmomi.SoapAdapter import SoapStubAdapter
+    from pyVmomi.VmomiSupport import GetServiceVersions
     from pyVmomi import vim, vmodl
 except ImportError:
     PYVMOMI_IMPORT_ERROR = traceback.format_exc()
@@ -26,9 +30,13 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors
     VsphereError,
     fault_message,
 )
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import sessions
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import ssl_context
+
+
+def _sessions():
+    """The session_reuse cache, imported on first use (a module without session_reuse never needs it)."""
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import sessions  # pylint: disable=import-outside-toplevel
+    return sessions
 
 
 def require_pyvmomi(module):
@@ -59,12 +67,48 @@ def _stub_adapter(timeout, **kwargs):
         socket.setdefaulttimeout(previous)
 
 
+VERSIONS_PATH = "/sdk/vimServiceVersions.xml"
+
+
+def _negotiated_stub(timeout, **kwargs):
+    """SmartStubAdapter's API version choice (the newest version pyVmomi and vCenter both know, from
+    vimServiceVersions.xml), read over the SOAP stub's own first connection, which the stub then keeps: one TCP and
+    TLS handshake for the whole module instead of two. Through a proxy, or should vCenter not answer the document
+    (or pyVim no longer have its version check), SmartStubAdapter does it as it always did."""
+    supported = pyvim_connect.__dict__.get("__VersionIsSupported")
+    if kwargs.get("httpProxyHost") or supported is None:
+        return _stub_adapter(timeout, **kwargs)
+    host, port = pyvim_connect.parse_hostport(kwargs["host"], kwargs["port"])
+    versions = GetServiceVersions("vim25")
+    args = dict(host=host, port=port, sslContext=kwargs.get("sslContext"), httpConnectionTimeout=timeout)
+    probe = SoapStubAdapter(version=versions[0], **args)
+    conn = probe.GetConnection()
+    try:
+        conn.request("GET", VERSIONS_PATH)
+        resp = conn.getresponse()
+        body = resp.read()
+        tree = ElementTree(fromstring(body)) if resp.status == 200 else None
+    except ParseError:
+        tree = None
+    except Exception:
+        conn.close()
+        raise
+    chosen = next((v for v in versions if supported(v, tree)), None) if tree is not None else None
+    if chosen is None:
+        conn.close()
+        return _stub_adapter(timeout, **kwargs)
+    stub = SoapStubAdapter(version=chosen, **args)
+    stub.ReturnConnection(conn)
+    return stub
+
+
 def _login(**kwargs):
-    """Negotiate the API version, read the service content once and log in: three requests in all.
+    """Negotiate the API version, read the service content once and log in: three requests in all, on one
+    connection.
 
     Every request honours kwargs["timeout"] (seconds; None waits for ever)."""
     user, pwd, timeout = kwargs.pop("user"), kwargs.pop("pwd"), kwargs.pop("timeout")
-    stub = _stub_adapter(timeout, **kwargs)
+    stub = _negotiated_stub(timeout, **kwargs)
     si = vim.ServiceInstance("ServiceInstance", stub)
     content = si.RetrieveContent()
     content.sessionManager.Login(user, pwd, None)
@@ -97,6 +141,7 @@ def _logout_quietly(content):
 def _reusing_login(**kwargs):
     """(si, content, reused) with session_reuse: the cached session when vCenter still knows it, else a new
     login that is cached (an idle one is logged out first)."""
+    sessions = _sessions()
     path = sessions.session_path(dict(hostname=kwargs["host"], port=kwargs["port"], username=kwargs["user"]))
     with sessions.locked(path):
         record, state = sessions.load(path, kwargs["pwd"])
@@ -171,6 +216,7 @@ def connect(params):
 def logout_kept_session(params):
     """Log out session_reuse's session for these connection options and forget it; True when there was one
     (a session vCenter has already dropped is only forgotten)."""
+    sessions = _sessions()
     path = sessions.session_path(params)
     with sessions.locked(path):
         record, state = sessions.load(path, params["password"])
@@ -217,10 +263,16 @@ class VsphereClient:
     def __init__(self, params):
         self.params = params
         self.si, self.content, self.reused = connect(params)
-        self.session_file = sessions.session_path(params) if params.get("session_reuse") else None
+        self.session_file = None
+        if params.get("session_reuse"):
+            sessions = _sessions()
+            self.session_file = sessions.session_path(params)
         self._rest = None
         self.changes = []
         self.in_flight = {}
+        # Views (ContainerView) live as long as the session: when this client logs out at the end, it does not
+        # destroy them one by one (a round trip each); a kept session_reuse session does.
+        self.logs_out = not self.session_file
         self._record(self.si._stub)
 
     def _record(self, stub):
@@ -259,6 +311,7 @@ class VsphereClient:
     def rest(self):
         """The vSphere Automation (REST) session of this client, opened on first use."""
         if self._rest is None:
+            from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.rest import RestSession  # pylint: disable=import-outside-toplevel
             self._rest = RestSession(self.params)
         return self._rest
 
@@ -267,6 +320,7 @@ class VsphereClient:
         if self._rest is not None:
             self._rest.close()
         if self.session_file is not None:
+            sessions = _sessions()
             sessions.touch(self.session_file)
             return
         _logout_quietly(self.content)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.disk_spec import kib, mib
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import (
     TaskFailed,
-    wait_for_tasks,
+    TaskWatch,
 )
 
 try:
@@ -42,22 +43,53 @@ ADAPTER_TYPES = {"pvscsi": "lsiLogic", "lsiLogic": "lsiLogic", "lsiLogic-sas": "
                  "ide": "ide"}
 
 
-def run_tasks(client, jobs, concurrency=8):
-    """jobs: [(key, function returning a vim.Task)]. At most `concurrency` tasks run at once; every batch is
-    submitted before it is waited for. Returns {key: task result, or TaskFailed}."""
-    out = {}
-    for start in range(0, len(jobs), concurrency):
-        batch, keys = [], {}
-        for key, submit in jobs[start:start + concurrency]:
-            try:
-                task = submit()
-            except vmodl.MethodFault as e:
-                out[key] = TaskFailed(None, "%s: %s" % (type(e).__name__.split(".")[-1], fault_message(e)), e)
+def run_tasks(client, jobs, concurrency=8, poll=0.05, max_poll=1.0):
+    """jobs: [(key, function returning a vim.Task)]. At most `concurrency` tasks run at once: the first
+    `concurrency` are submitted together (in parallel) before any wait, then one wait loop reads every running task
+    in one PropertyCollector call a poll and submits the next jobs as tasks end. Requests: one per job plus the
+    polls, whatever the number of jobs per poll. Returns {key: task result, or TaskFailed}."""
+    out, keys = {}, {}
+    queue = list(jobs)
+    queue.reverse()
+    watch = TaskWatch(client)
+    stub = getattr(getattr(client, "si", None), "_stub", None)
+    if stub is not None and getattr(stub, "poolSize", concurrency) < concurrency:
+        stub.poolSize = concurrency  # keep a connection per concurrent submission
+
+    def submit(job):
+        key, make = job
+        try:
+            return key, make(), None
+        except vmodl.MethodFault as e:
+            return key, None, TaskFailed(None, "%s: %s" % (type(e).__name__.split(".")[-1], fault_message(e)), e)
+        except Exception as e:  # pylint: disable=broad-except
+            return key, None, e
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        while queue or watch.pending:
+            room = concurrency - len(watch.pending)
+            batch = [queue.pop() for _i in range(min(room, len(queue)))]
+            broken = None
+            for key, task, failure in pool.map(submit, batch):
+                if task is not None:
+                    keys[task._moId] = key
+                    watch.add([task], {task._moId: key})
+                elif isinstance(failure, TaskFailed):
+                    out[key] = failure
+                else:
+                    broken = broken or failure
+            if broken is not None:
+                raise broken  # the connection broke while submitting: the caller says what was done
+            if not watch.pending:
                 continue
-            batch.append(task)
-            keys[task._moId] = key
-        for moid, result in wait_for_tasks(client, batch, labels=keys).items():
-            out[keys[moid]] = result
+            ended = watch.poll()
+            if watch.pending and not ended:
+                time.sleep(poll)
+                poll = min(poll * 2, max_poll)
+            elif ended:
+                poll = 0.05
+    for moid, result in watch.results.items():
+        out[keys[moid]] = result
     return out
 
 

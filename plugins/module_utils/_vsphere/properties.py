@@ -42,7 +42,8 @@ def _prop_specs(types, props):
 def collect(client, types, props, root=None, recursive=True, scalar=False):
     """Properties of every object of the given managed types below root (default: the root folder).
 
-    One ContainerView, one RetrievePropertiesEx (paged past PAGE_SIZE objects), one DestroyView.
+    One ContainerView, one RetrievePropertiesEx (paged past PAGE_SIZE objects), one DestroyView (none when the
+    client logs out at the end: the session takes its views with it).
     scalar=True: the properties are strings, numbers, booleans or references, read on the fast path
     (fastread); should one not be, the same request is made again through pyvmomi.
     """
@@ -62,10 +63,11 @@ def collect(client, types, props, root=None, recursive=True, scalar=False):
         spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=[obj_spec], propSet=_prop_specs(types, props))
         return _retrieve(client, spec)
     finally:
-        try:
-            view.DestroyView()
-        except Exception:  # pylint: disable=broad-except
-            pass
+        if not getattr(client, "logs_out", False):  # else the logout at the end takes the view with the session
+            try:
+                view.DestroyView()
+            except Exception:  # pylint: disable=broad-except
+                pass
 
 
 def collect_objects(client, objs, props):

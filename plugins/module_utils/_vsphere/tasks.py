@@ -67,27 +67,44 @@ def _cut_off(client, exc, pending, labels, kinds, timeout):
                        "exists." % (_where(client), how, len(names), shown), names, changed)
 
 
-def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None):
-    """Wait until every task has ended. One PropertyCollector call a poll, whatever the number of tasks.
+class TaskWatch:
+    """Tasks being waited for, read together: each poll() is one PropertyCollector call for every task still
+    running, whatever their number; tasks can be added between polls (a window of tasks kept full).
 
-    labels: {task moid: what the task works on}, used in messages. Returns {task moid: result}; the results of
-    failed tasks are TaskFailed instances (never raised here, so the caller can say which of many items failed
-    and keep the others). Tasks that succeed and change something are added to client.changes. A connection that
-    breaks (or falls silent) while tasks are in flight raises TasksCutOff naming them.
+    labels: {task moid: what the task works on}, used in messages. results: {task moid: result}; the results of
+    failed tasks are TaskFailed instances (never raised, so the caller can say which of many items failed and keep
+    the others). Tasks that succeed and change something are added to client.changes. A connection that breaks
+    (or falls silent) while tasks are in flight raises TasksCutOff naming them.
     """
-    labels = {k: str(v) for k, v in (labels or {}).items()}
-    pending = {t._moId: t for t in tasks}
-    started = getattr(client, "in_flight", None) or {}
-    kinds = {m: started[m] for m in pending if m in started}
-    results = {}
-    changes = getattr(client, "changes", None)
-    deadline = time.monotonic() + timeout
-    while pending:
+
+    def __init__(self, client, timeout=3600, labels=None):
+        self.client, self.timeout = client, timeout
+        self.labels = {}
+        self.pending, self.results = {}, {}
+        self.started = getattr(client, "in_flight", None) or {}
+        self.kinds = {}
+        self.changes = getattr(client, "changes", None)
+        self.deadlines = {}  # each task has timeout seconds from when it was added
+        self.add([], labels)
+
+    def add(self, tasks, labels=None):
+        self.labels.update((k, str(v)) for k, v in (labels or {}).items())
+        now = time.monotonic()
+        for t in tasks:
+            self.pending[t._moId] = t
+            self.deadlines[t._moId] = now + self.timeout
+            if t._moId in self.started:
+                self.kinds[t._moId] = self.started[t._moId]
+
+    def poll(self):
+        """One read of every pending task; returns the moids that ended in it."""
+        client, pending, labels, kinds, started = self.client, self.pending, self.labels, self.kinds, self.started
         try:
             objects = collect_objects(client, list(pending.values()), TASK_PROPS)
         except CONNECTION_ERRORS as e:
             raise _cut_off(client, e, pending, labels, kinds,
                            getattr(client, "params", {}).get("timeout")) from e
+        ended = []
         for obj, props in objects:
             moid = obj._moId
             if props.get("info.descriptionId"):
@@ -95,25 +112,40 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
             state = props.get("info.state")
             if state in ("success", "error") and moid in started:
                 method = started.pop(moid)
-                if state == "success" and changes is not None:
-                    changes.append(labels.get(moid) or "%s %s" % (method, moid))
+                if state == "success" and self.changes is not None:
+                    self.changes.append(labels.get(moid) or "%s %s" % (method, moid))
             if state == "success":
-                results[moid] = props.get("info.result")
-                pending.pop(moid, None)
+                self.results[moid] = props.get("info.result")
             elif state == "error":
                 fault = props.get("info.error")
                 msg = fault_message(fault) if fault is not None else "the task failed"
-                results[moid] = TaskFailed(obj, msg, fault)
-                pending.pop(moid, None)
-        if pending:
-            if time.monotonic() > deadline:
-                names = [_name(m, labels, kinds) for m in sorted(pending)]
-                raise TasksCutOff("Timed out after %ss waiting for vSphere tasks %s (they may still be running on "
-                                  "%s)." % (timeout, ", ".join(names), _where(client)), names,
-                                  any(_writes(client, m) for m in pending))
+                self.results[moid] = TaskFailed(obj, msg, fault)
+            else:
+                continue
+            pending.pop(moid, None)
+            ended.append(moid)
+        now = time.monotonic()
+        if any(now > self.deadlines[m] for m in pending):
+            names = [_name(m, labels, kinds) for m in sorted(pending)]
+            raise TasksCutOff("Timed out after %ss waiting for vSphere tasks %s (they may still be running on "
+                              "%s)." % (self.timeout, ", ".join(names), _where(client)), names,
+                              any(_writes(client, m) for m in pending))
+        return ended
+
+
+def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None):
+    """Wait until every task has ended. One PropertyCollector call a poll, whatever the number of tasks.
+
+    labels: {task moid: what the task works on}, used in messages. Returns {task moid: result} (see TaskWatch).
+    """
+    watch = TaskWatch(client, timeout, labels)
+    watch.add(tasks)
+    while watch.pending:
+        watch.poll()
+        if watch.pending:
             time.sleep(poll)
             poll = min(poll * 2, max_poll)
-    return results
+    return watch.results
 
 
 def wait_for_task(client, task, timeout=3600, label=None):

@@ -63,6 +63,31 @@ def test_check_mode_never_writes():
     assert ("apply", False) not in kube.calls
 
 
+def test_a_missing_object_is_created_by_one_apply_without_a_dry_run():
+    kube = FakeKube(None, with_bookkeeping(obj(), "2"))
+    r = apply.ensure(kube, obj(), current=None)  # the caller's LIST says it is not there
+    assert r["changed"] is True and r["before"] is None and r["after"]["data"] == {"a": "1"}
+    assert kube.calls == [("apply", False)]
+
+
+def test_a_missing_object_in_check_mode_is_only_a_dry_run():
+    kube = FakeKube(None, with_bookkeeping(obj(), "2"))
+    r = apply.ensure(kube, obj(), check_mode=True, current=None)
+    assert r["changed"] is True and kube.calls == [("apply", True)]
+
+
+def test_remove_takes_the_live_object_from_the_caller_without_a_read():
+    class Deleting(FakeKube):
+        def delete(self, kind, name, namespace=None, dry_run=False):
+            self.calls.append(("delete", dry_run))
+
+    kube = Deleting(None, None)
+    r = apply.remove(kube, "ConfigMap", "x", "default", current=with_bookkeeping(obj(), "1"))
+    assert r["changed"] is True and kube.calls == [("delete", False)]
+    assert apply.remove(kube, "ConfigMap", "x", "default", current=None) == dict(changed=False, before=None)
+    assert kube.calls == [("delete", False)]
+
+
 def test_resource_paths():
     assert KubeClient.path("PersistentVolume", "pv-1") == "api/v1/persistentvolumes/pv-1"
     assert KubeClient.path("StorageClass") == "apis/storage.k8s.io/v1/storageclasses"
