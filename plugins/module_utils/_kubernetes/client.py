@@ -64,6 +64,7 @@ RESOURCES = {
     "RoleBinding": ("apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
     "DaemonSet": ("apis/apps/v1", "daemonsets", True),
     "Deployment": ("apis/apps/v1", "deployments", True),
+    "ReplicaSet": ("apis/apps/v1", "replicasets", True),
     "StatefulSet": ("apis/apps/v1", "statefulsets", True),
 }
 
