@@ -65,6 +65,7 @@ RESOURCES = {
     "DaemonSet": ("apis/apps/v1", "daemonsets", True),
     "Deployment": ("apis/apps/v1", "deployments", True),
     "StatefulSet": ("apis/apps/v1", "statefulsets", True),
+    "ReplicaSet": ("apis/apps/v1", "replicasets", True),
 }
 
 
