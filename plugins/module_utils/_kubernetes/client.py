@@ -66,7 +66,6 @@ RESOURCES = {
     "Deployment": ("apis/apps/v1", "deployments", True),
     "ReplicaSet": ("apis/apps/v1", "replicasets", True),
     "StatefulSet": ("apis/apps/v1", "statefulsets", True),
-    "ReplicaSet": ("apis/apps/v1", "replicasets", True),
 }
 
 
