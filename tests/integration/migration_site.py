@@ -15,6 +15,7 @@ import time
 import yaml
 
 from conftest import ROOT
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import disk_key  # noqa: F401
 
 BOOTSTRAP = os.path.join(ROOT, "playbooks", "bootstrap.yml")
 MIGRATE = os.path.join(ROOT, "playbooks", "migrate.yml")
@@ -141,6 +142,22 @@ def in_tree_provider_ids(kube, vsphere):
 def build(playbook, kube, vsphere, node_root):
     """Bootstrap in_tree, then the classes, volumes, claims and workloads above. Returns the providerIDs."""
     import kubernetes
+    storage = kubernetes.client.StorageV1Api(kube)
+    try:  # an earlier migration converted the inventory's in-tree class: bootstrap makes it in-tree again
+        if storage.read_storage_class("vsphere-legacy").provisioner != "kubernetes.io/vsphere-volume":
+            storage.delete_storage_class("vsphere-legacy")
+    except kubernetes.client.ApiException as e:
+        if e.status != 404:
+            raise
+    core = kubernetes.client.CoreV1Api(kube)
+    for call in (lambda: core.delete_namespaced_secret("vsphere-config-secret", "vmware-system-csi"),
+                 lambda: core.delete_namespaced_config_map("internal-feature-states.csi.vsphere.vmware.com",
+                                                           "vmware-system-csi")):
+        try:  # an in-tree cluster has no CSI configuration (an earlier test of the lab may have left one)
+            call()
+        except kubernetes.client.ApiException as e:
+            if e.status != 404:
+                raise
     write_manifests(node_root)
     r = playbook(path=BOOTSTRAP, inventory=INVENTORY, extra_vars=dict(node_vars(node_root), bootstrap_mode="in_tree"))
     assert r.rc == 0, r

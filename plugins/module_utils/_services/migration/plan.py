@@ -176,8 +176,10 @@ def translate_class(sc, datastore_url):
             "Create a vSAN storage policy with these rules and name it in the class (storagePolicyName)."))
     annotations = (sc.get("metadata") or {}).get("annotations") or {}
     default = annotations.get("storageclass.kubernetes.io/is-default-class")
+    # the datastore by its in-tree name: the storage_class module resolves it to the same URL through vCenter
     options = dict(name=name, provisioner="csi", storage_policy=csi.get("storagepolicyname"),
-                   datastore_url=csi.get("datastoreurl"), fstype=csi.get("csi.storage.k8s.io/fstype"),
+                   datastore=params.get("datastore") if csi.get("datastoreurl") else None,
+                   fstype=csi.get("csi.storage.k8s.io/fstype"),
                    reclaim_policy=sc.get("reclaimPolicy") or "Delete",
                    volume_binding_mode=sc.get("volumeBindingMode") or "Immediate",
                    allow_volume_expansion=sc.get("allowVolumeExpansion"),
@@ -276,7 +278,7 @@ def volume_entry(pv, site):
     owners = []
     for p in pods:
         o = site["owners"](p)
-        if o is not None and o not in [tuple(x[k] for k in ("kind", "namespace", "name")) for x in owners]:
+        if o is not None and o not in owners:
             owners.append(o)
     owner_rows = [dict(kind=k, namespace=ns, name=n, replicas=site["workloads"].get((k, ns, n))) for k, ns, n in owners]
     bare = [u["name"] for u, p in zip(users, pods) if site["owners"](p) is None]
