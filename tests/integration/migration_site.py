@@ -182,7 +182,7 @@ CLEANUP = """
     node: k8s-worker-2
     path: "[LocalDS_0] kubevols/mig-wrong-0.vmdk"
     state: absent
-  ignore_errors: true
+    force: true
 - name: classes
   vsphere_k8s.cloud_provider.storage_class:
     name: "{{ item }}"
