@@ -9,6 +9,8 @@ The tests of this file run in order on one cluster (built by the first)."""
 import base64
 import os
 import subprocess
+import sys
+import threading
 
 import pytest
 import yaml
@@ -19,6 +21,9 @@ from faultproxy import JsonLines, audit_write
 from test_faults import apiserver_proxy  # noqa: F401 pylint: disable=unused-import
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import parse
+
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+import labcsi  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAN_TASK = "Plan the migration (reads the cluster and vCenter, writes nothing)"
 CONF = "etc/kubernetes/vsphere.conf"
@@ -147,7 +152,7 @@ def test_a_second_apply_changes_nothing(playbook, cluster):
     assert plan["mode_switch"]["csi"]["csi_migration"] == "true" and plan["mode_switch"]["cpi"]["installed"]
 
 
-# Needs the module persistent_volume_migration (branch migvol), merged into this branch.
+# Needs the module persistent_volume_migration (branch migvol, merged into this branch).
 def test_volumes_rewritten_end_to_end_are_csi_pvs_of_the_same_disks_bound_to_the_same_claims(
         playbook, kube, vsphere, cluster):
     import kubernetes
@@ -159,8 +164,9 @@ def test_volumes_rewritten_end_to_end_are_csi_pvs_of_the_same_disks_bound_to_the
         assert r.rc == 0, r
         core.delete_namespaced_persistent_volume_claim("data-mig-missing-0", site.NS)
         core.delete_persistent_volume("mig-missing-0")
-        dc = vsphere.content.rootFolder.childEntity[0]
-        vdm = vsphere.content.virtualDiskManager
+        content = vsphere.RetrieveContent()
+        dc = next(d for d in content.rootFolder.childEntity if d.name == "DC0")
+        vdm = content.virtualDiskManager
         before = {}
         for pv in core.list_persistent_volume().items:
             if pv.spec.vsphere_volume:
@@ -168,17 +174,23 @@ def test_volumes_rewritten_end_to_end_are_csi_pvs_of_the_same_disks_bound_to_the
                 before[pv.metadata.name] = (pv.spec.claim_ref.namespace, pv.spec.claim_ref.name, path,
                                             vdm.QueryVirtualDiskUuid(name=path, datacenter=dc))
         assert sorted(before) == ["demo-legacy-0", "mig-folder-0", "mig-wrong-0"]
-        r = apply(playbook, cluster, {"migrate_volumes": "all", "migrate_scale_down": True})
+        stop = threading.Event()
+        kubelet = threading.Thread(target=play_kubelet, args=(kube, stop), daemon=True)
+        kubelet.start()
+        try:
+            r = apply(playbook, cluster, {"migrate_volumes": "all", "migrate_scale_down": True})
+        finally:
+            stop.set()
+            kubelet.join(10)
         assert r.rc == 0, failures(r)
-        vsom = vsphere.content.vStorageObjectManager
         for name, (ns, claim, path, uuid) in before.items():
             pv = core.read_persistent_volume(name)
             assert pv.spec.vsphere_volume is None and pv.spec.csi.driver == "csi.vsphere.vmware.com"
-            pvc = core.read_namespaced_persistent_volume_claim(claim, ns)
-            assert pvc.status.phase == "Bound" and pvc.spec.volume_name == name
-            ds = next(d for d in dc.datastore if d.name == site.disk_key(path)[0])
-            fcd = vsom.RetrieveVStorageObject(id=vim_id(pv.spec.csi.volume_handle), datastore=ds)
-            assert fcd.config.backing.filePath == path
+            labcsi.wait("claim %s Bound" % claim, lambda c=claim, n=ns: core.read_namespaced_persistent_volume_claim(
+                c, n).status.phase == "Bound", timeout=60)
+            assert core.read_namespaced_persistent_volume_claim(claim, ns).spec.volume_name == name
+            fcd = labcsi.fcd(vsphere, pv.spec.csi.volume_handle)
+            assert fcd is not None and fcd.config.backing.filePath == path  # the volume handle is the file's FCD
             assert vdm.QueryVirtualDiskUuid(name=path, datacenter=dc) == uuid
         for name in site.WORKLOADS:
             assert apps.read_namespaced_stateful_set(name, site.NS).spec.replicas == 1
@@ -193,6 +205,12 @@ def test_volumes_rewritten_end_to_end_are_csi_pvs_of_the_same_disks_bound_to_the
                 pass
 
 
-def vim_id(value):
-    from pyVmomi import vim
-    return vim.vslm.ID(id=value)
+def play_kubelet(kube, stop):
+    """The kubelet's part (the lab has none): a pod being deleted on a node is confirmed gone."""
+    import kubernetes
+    core = kubernetes.client.CoreV1Api(kube)
+    while not stop.is_set():
+        for pod in core.list_namespaced_pod(site.NS).items:
+            if pod.metadata.deletion_timestamp and pod.spec.node_name:
+                labcsi.evict(core, site.NS, pod.metadata.name)
+        stop.wait(0.3)
