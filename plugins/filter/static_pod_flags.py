@@ -11,8 +11,8 @@ version_added: 0.1.0
 description:
   - Sets C(--name=value) flags on the first container's command of a static pod manifest (kube-apiserver,
     kube-controller-manager), replacing the same flags, and mounts a host file read-only at the same path.
-  - With O(state=absent), removes the flags named (whatever their values) and the C(cloud-config) mount and volume:
-    the in-tree provider's flags taken off for the out-of-tree one.
+  - With O(state=absent), removes the flags named (whatever their values) and the C(cloud-config) mount and volume,
+    as when the in-tree provider's flags are taken off for the out-of-tree one.
 author:
   - vsphere_k8s developers (@vsphere-k8s)
 positional: flags, mount, state

@@ -70,7 +70,7 @@ options:
         elements: dict
         default: []
         suboptions:
-          name: {description: The manifest's name (kube-apiserver, kube-controller-manager)., type: str, required: true}
+          name: {description: "The manifest's name (kube-apiserver, kube-controller-manager).", type: str, required: true}
           command: {description: The first container's command., type: list, elements: str, default: []}
           volumes: {description: The pod's volumes., type: list, elements: dict, default: []}
   cloud_config_path:
@@ -150,9 +150,9 @@ plan:
       description: Every blocker (C(check), C(object) C(kind)/C(name), C(message), C(fix)).
       type: list
       elements: dict
-    apply_blockers: {description: The blockers of the mode switch and the classes (site, nodes, classes)., type: list, elements: dict}
+    apply_blockers: {description: "The blockers of the mode switch and the classes (site, nodes, classes).", type: list, elements: dict}
     volume_blockers: {description: The blockers of the volumes., type: list, elements: dict}
-    steps: {description: The ordered steps (C(step), C(id), C(what))., type: list, elements: dict}
+    steps: {description: "The ordered steps (C(step), C(id), C(what)).", type: list, elements: dict}
     summary: {description: Counts., type: dict}
 """
 

@@ -15,7 +15,6 @@ import time
 import yaml
 
 from conftest import ROOT
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import disk_key  # noqa: F401
 
 BOOTSTRAP = os.path.join(ROOT, "playbooks", "bootstrap.yml")
 MIGRATE = os.path.join(ROOT, "playbooks", "migrate.yml")
@@ -150,6 +149,12 @@ def build(playbook, kube, vsphere, node_root):
         if e.status != 404:
             raise
     core = kubernetes.client.CoreV1Api(kube)
+    try:  # an earlier migration rewrote the inventory's in-tree volume as CSI: bootstrap makes it in-tree again
+        if not core.read_persistent_volume("demo-legacy-0").spec.vsphere_volume:
+            delete_volume(kube, "demo-legacy-0", "data-legacy-0")
+    except kubernetes.client.ApiException as e:
+        if e.status != 404:
+            raise
     for call in (lambda: core.delete_namespaced_secret("vsphere-config-secret", "vmware-system-csi"),
                  lambda: core.delete_namespaced_config_map("internal-feature-states.csi.vsphere.vmware.com",
                                                            "vmware-system-csi")):
@@ -191,6 +196,32 @@ CLEANUP = """
 """
 
 
+def delete_volume(kube, pv, claim):
+    """A PV and its claim deleted (the disk stays), their protection finalizers lifted, waited gone."""
+    import kubernetes
+    core = kubernetes.client.CoreV1Api(kube)
+    steps = ((lambda: core.delete_namespaced_persistent_volume_claim(claim, NS),
+              lambda: core.patch_namespaced_persistent_volume_claim(claim, NS, {"metadata": {"finalizers": None}}),
+              lambda: core.read_namespaced_persistent_volume_claim(claim, NS)),
+             (lambda: core.delete_persistent_volume(pv),
+              lambda: core.patch_persistent_volume(pv, {"metadata": {"finalizers": None}}),
+              lambda: core.read_persistent_volume(pv)))
+    for delete, unblock, read in steps:
+        for call in (delete, unblock):
+            try:
+                call()
+            except kubernetes.client.ApiException:
+                pass
+        end = time.time() + 30
+        while time.time() < end:
+            try:
+                read()
+            except kubernetes.client.ApiException as e:
+                if e.status == 404:
+                    break
+            time.sleep(0.3)
+
+
 def cleanup(playbook, kube):
     """What the tests made goes (workloads, claims, PVs, disks), so the suite's other tests meet the lab as before."""
     import kubernetes
@@ -207,12 +238,12 @@ def cleanup(playbook, kube):
             pass
     playbook(CLEANUP)
     for pv in DISKS:
-        for call in (lambda: core.delete_namespaced_persistent_volume_claim("data-" + pv, NS),
-                     lambda: core.delete_persistent_volume(pv)):
-            try:
-                call()
-            except kubernetes.client.ApiException:
-                pass
+        delete_volume(kube, pv, "data-" + pv)
+    try:  # the inventory's in-tree volume, when a test rewrote it as CSI (bootstrap makes it in-tree again)
+        if not core.read_persistent_volume("demo-legacy-0").spec.vsphere_volume:
+            delete_volume(kube, "demo-legacy-0", "data-legacy-0")
+    except kubernetes.client.ApiException:
+        pass
     playbook([{"name": "disks", "vsphere_k8s.cloud_provider.vmdk": {
         "disks": [{"path": p, "state": "absent", "force": True} for p in DISKS.values()], "check_references": False}}])
 

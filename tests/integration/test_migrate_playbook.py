@@ -21,6 +21,7 @@ from faultproxy import JsonLines, audit_write
 from test_faults import apiserver_proxy  # noqa: F401 pylint: disable=unused-import
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._cloud_config.gcfg import parse
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.volumes import disk_key
 
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 import labcsi  # noqa: E402  pylint: disable=wrong-import-position
@@ -160,17 +161,16 @@ def test_volumes_rewritten_end_to_end_are_csi_pvs_of_the_same_disks_bound_to_the
     apps = kubernetes.client.AppsV1Api(kube)
     try:
         # the volume blockers gone: the wrong attachment undone, the volume whose disk is missing deleted
-        r = playbook(site.CLEANUP.split("- name: classes")[0])
+        r = playbook(site.CLEANUP.split("- name: classes", maxsplit=1)[0])
         assert r.rc == 0, r
-        core.delete_namespaced_persistent_volume_claim("data-mig-missing-0", site.NS)
-        core.delete_persistent_volume("mig-missing-0")
+        site.delete_volume(kube, "mig-missing-0", "data-mig-missing-0")
         content = vsphere.RetrieveContent()
         dc = next(d for d in content.rootFolder.childEntity if d.name == "DC0")
         vdm = content.virtualDiskManager
         before = {}
         for pv in core.list_persistent_volume().items:
             if pv.spec.vsphere_volume:
-                path = "[%s] %s" % tuple(site.disk_key(pv.spec.vsphere_volume.volume_path))
+                path = "[%s] %s" % tuple(disk_key(pv.spec.vsphere_volume.volume_path))
                 before[pv.metadata.name] = (pv.spec.claim_ref.namespace, pv.spec.claim_ref.name, path,
                                             vdm.QueryVirtualDiskUuid(name=path, datacenter=dc))
         assert sorted(before) == ["demo-legacy-0", "mig-folder-0", "mig-wrong-0"]

@@ -15,7 +15,6 @@ import base64
 import re
 
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._constants import (
-    CSI_DRIVER,
     IN_TREE_PROVISIONER,
     LEGACY_REGION_LABEL,
     LEGACY_ZONE_LABEL,
