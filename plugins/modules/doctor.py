@@ -23,6 +23,17 @@ description:
     volume no PV names is the finding C(volumes.orphan_cns) (a warning, with its id, name, datastore, size and
     creation time when known). A vCenter without CNS (the query answers a fault or the endpoint is missing) is no
     finding.
+  - The config area checks the effective privileges of each config's user on every object concerned (the root
+    folder, the datacenter, the node VMs, the datastores) in one C(HasUserPrivilegeOnEntities) per user, and reports
+    C(config.privileges) naming the object and the privileges missing.
+  - The readiness area reads, in one event collector (pages of 1000), the VM reconfigurations since the oldest boot of
+    a powered-on node VM whose C(disk.EnableUUID) is TRUE; a VM that got it after its last power on is
+    C(readiness.power_cycle_pending) (an error, the running VM does not have it yet). With O(fix), setting it on a
+    powered-on VM is listed as a change with a power cycle pending, in RV(reboot_required), and warned about.
+  - The StorageClasses area reports a storage policy without a compatible datastore (PBM C(PbmCheckCompatibility),
+    one per policy), a datastore not mounted on every host that runs a node (of the class's zones), and a datastore
+    in a fully automated Storage DRS cluster; the zones area, a zone or region category whose cardinality is not
+    SINGLE; the addresses area, a Node without an InternalIP of a family the cloud config's ip-family asks for.
   - The connection to Kubernetes is nested under O(kubernetes); V({}) takes the environment.
 author:
   - vsphere_k8s developers (@vsphere-k8s)
@@ -142,7 +153,9 @@ changes:
   type: list
   elements: dict
 reboot_required:
-  description: Powered-on VMs that got C(disk.EnableUUID) (it applies after a power cycle).
+  description: Powered-on VMs that got C(disk.EnableUUID) from O(fix) - a power cycle is pending for each (the
+    setting applies only when the VM is powered off and on; a guest reboot is not enough). The module also warns,
+    and the next run reports C(readiness.power_cycle_pending) for them until they are power cycled.
   returned: always
   type: list
   elements: str
@@ -272,6 +285,11 @@ def repair(module, g, findings, result):
                                       before=i["before"], after=i["after"], checks=i["checks"],
                                       error=errors.get(i["object"])))
     result["changed"] = bool(items or tag_items)
+    pending = sorted(i["vm"] for i in items if i["power_cycle"] and i["vm"] not in errors)
+    if pending:
+        module.warn("disk.EnableUUID %s TRUE on the powered-on VM(s) %s: power cycle pending - it applies only when "
+                    "each VM is powered off and on again (a guest reboot is not enough); until then the repair is not "
+                    "complete." % ("would be set to" if module.check_mode else "was set to", ", ".join(pending)))
     if errors:
         result["failed_repairs"] = errors
 

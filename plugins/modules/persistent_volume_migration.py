@@ -51,10 +51,6 @@ options:
     description: Seconds to wait for each wait (pods gone, old volume gone, claim Bound, a CNS task).
     type: int
     default: 300
-  kubernetes:
-    description: The Kubernetes connection (options of the kubernetes fragment); V({}) takes the environment.
-    type: dict
-    default: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vsphere_k8s.cloud_provider.vsphere

@@ -157,7 +157,7 @@ MUTATING_SOAP = ("Create", "Delete", "Destroy", "Reconfig", "Register", "Move", 
                  "Detach", "Relocate", "PowerOn", "PowerOff", "Update", "Set", "Add", "Remove", "Clone", "Inflate",
                  "Shrink", "Copy", "Make", "Unregister")
 READ_ONLY_SOAP = {"CreateContainerView", "DestroyView", "CreateFilter", "DestroyPropertyFilter",
-                  "DestroyCollector", "CreatePropertyCollector"}
+                  "DestroyCollector", "CreatePropertyCollector", "CreateCollectorForEvents"}
 
 
 def mutating_soap_calls(entries):

@@ -70,6 +70,35 @@ def set_extra(vm, key, value):
     reconfig(vm, extraConfig=[vim.option.OptionValue(key=key, value=value)])
 
 
+def power_cycle(vm):
+    """Power the VM off and on again, as an operator does for a setting that applies at power on."""
+    wait(vm.PowerOffVM_Task())
+    wait(vm.PowerOnVM_Task())
+
+
+def pbm_content(si):
+    import ssl
+    from pyVmomi import SoapStubAdapter, pbm
+    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
+    session = si._stub.cookie.split("=", 1)[1].split(";")[0].strip().strip('"')
+    stub = SoapStubAdapter(host=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]), path="/pbm",
+                           version="pbm.version.version11", sslContext=ctx, requestContext={"vcSessionCookie": session})
+    return pbm.ServiceInstance("ServiceInstance", stub).RetrieveContent()
+
+
+def tag_policy_spec(name, category, tags):
+    """A storage policy with one tag-based placement rule: the datastore must carry one of the category's tags."""
+    from pyVmomi import pbm
+    rule = pbm.capability.CapabilityInstance(
+        id=pbm.capability.CapabilityMetadata.UniqueId(namespace="http://www.vmware.com/storage/tag", id=category),
+        constraint=[pbm.capability.ConstraintInstance(propertyInstance=[pbm.capability.PropertyInstance(
+            id="com.vmware.storage.tag.%s.property" % category, value=pbm.capability.types.DiscreteSet(values=tags))])])
+    return pbm.profile.CapabilityBasedProfileCreateSpec(
+        name=name, category="REQUIREMENT", resourceType=pbm.profile.ResourceType(resourceType="STORAGE"),
+        constraints=pbm.profile.SubProfileCapabilityConstraints(subProfiles=[
+            pbm.profile.SubProfileCapabilityConstraints.SubProfile(name="Tag based placement", capability=[rule])]))
+
+
 def rest_session():
     return RestSession(dict(hostname=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]),
                             username=os.environ["VMWARE_USER"], password=os.environ["VMWARE_PASSWORD"],
@@ -131,18 +160,12 @@ def _camel(d):
 
 
 # -- CNS through its own endpoint (/vsanHealth with the vCenter session), as govmomi's cns client does -----------
-CNS_QUERY = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
-             'envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><CnsQueryVolume '
-             'xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this><filter xsi:type="CnsQueryFilter">'
-             '</filter></CnsQueryVolume></soapenv:Body></soapenv:Envelope>')
-
-
 def cns_manager(si):
     import ssl
     from pyVmomi import SoapStubAdapter, vim
     ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
     stub = SoapStubAdapter(host=os.environ["VMWARE_HOST"], port=int(os.environ["VMWARE_PORT"]), path="/vsanHealth",
-                           version="vsan.version.version11", sslContext=ctx)
+                           version="vsan.version.version12", sslContext=ctx)
     stub.cookie = si._stub.cookie
     return vim.cns.VolumeManager("cns-volume-manager", stub), stub
 
@@ -162,18 +185,16 @@ def cns_volume_id(vid):
 
 
 def cns_volumes(si):
-    """{volume id: name} of every CNS volume, read with a raw query (independent of the module's reader)."""
-    import http.client
-    import ssl
-    import xml.etree.ElementTree as ET
-    ctx = ssl.create_default_context(cafile=os.environ["VMWARE_CA_BUNDLE"])
-    conn = http.client.HTTPSConnection(os.environ["VMWARE_HOST"], int(os.environ["VMWARE_PORT"]), context=ctx)
-    conn.request("POST", "/vsanHealth", CNS_QUERY, {"Cookie": si._stub.cookie, "Content-Type": "text/xml"})
-    root = ET.fromstring(conn.getresponse().read())
-    out = {}
-    for v in root.iter("{urn:vsan}volumes"):
-        out[v.find("{urn:vsan}volumeId/{urn:vsan}id").text] = v.find("{urn:vsan}name").text
-    return out
+    """{volume id: name} of every CNS volume, read with pyVmomi's vim.cns types (independent of the module's reader)."""
+    from pyVmomi import vim
+    mgr = cns_manager(si)[0]
+    out, offset = {}, 0
+    while True:
+        page = mgr.Query(filter=vim.cns.QueryFilter(cursor=vim.cns.Cursor(offset=offset, limit=100)))
+        out.update({v.volumeId.id: v.name for v in page.volumes or []})
+        if not page.volumes or page.cursor.offset >= page.cursor.totalRecords:
+            return out
+        offset = page.cursor.offset
 
 
 def wait_state(si, task_moid):
@@ -245,8 +266,19 @@ class Faults:
     def disk_enable_uuid(self):
         vm = self.vm("k8s-worker-1")
         set_extra(vm, "disk.EnableUUID", "FALSE")
-        self.undo.append(lambda: set_extra(vm, "disk.EnableUUID", "TRUE"))
+
+        def undo():
+            set_extra(vm, "disk.EnableUUID", "TRUE")
+            power_cycle(vm)   # it applies at power on: else a power cycle is pending (readiness.power_cycle_pending)
+        self.undo.append(undo)
         return {("readiness.disk_enable_uuid", "k8s-worker-1")}
+
+    def power_cycle_pending(self):
+        """disk.EnableUUID set again (TRUE) on the running VM after its last boot: it applies at the next power on."""
+        vm = self.vm("k8s-worker-3")
+        set_extra(vm, "disk.EnableUUID", "TRUE")
+        self.undo.append(lambda: power_cycle(vm))
+        return {("readiness.power_cycle_pending", "k8s-worker-3")}
 
     def hardware_version(self):
         vm = self.vm("k8s-worker-2")
@@ -362,6 +394,62 @@ class Faults:
         assert "DC-gone" in api.read_namespaced_config_map("vsphere-cloud-config", "kube-system").data["vsphere.conf"]
         return {("config.unknown_datacenter", "kube-system/vsphere-cloud-config")}
 
+    def category_cardinality(self):
+        """The zone category widened to MULTIPLE (vCenter allows widening a category, not narrowing it: the undo
+        narrows it back, which only the lab allows)."""
+        rest = rest_session()
+        cid = rest.categories()["k8s-zone"]["id"]
+        rest.call("PATCH", TAGGING + "/category/id:%s" % cid, {"update_spec": {"cardinality": "MULTIPLE"}})
+        self.undo.append(lambda: rest_session().call("PATCH", TAGGING + "/category/id:%s" % cid,
+                                                     {"update_spec": {"cardinality": "SINGLE"}}))
+        return {("zones.category_cardinality", "k8s-zone")}
+
+    def dual_stack_family_missing(self):
+        """The cloud config asks for ipv4 and ipv6; every Node but k8s-cp-1 reports its VM's IPv6 address too."""
+        api = core(self.kube)
+        cm = api.read_namespaced_config_map("vsphere-cloud-config", "kube-system")
+        original = cm.data["vsphere.conf"]
+        doc = json.loads(original)
+        doc.setdefault("global", {})["ipFamily"] = ["ipv4", "ipv6"]
+        api.patch_namespaced_config_map("vsphere-cloud-config", "kube-system", {"data": {"vsphere.conf": json.dumps(doc)}})
+        self.undo.append(lambda: api.patch_namespaced_config_map("vsphere-cloud-config", "kube-system", {
+            "data": {"vsphere.conf": original}}))
+        for name, ipv6 in (("k8s-worker-1", "fd00:10::12"), ("k8s-worker-2", "fd00:10::13"), ("k8s-worker-3", "fd00:10::14")):
+            assert ipv6 in [ip for n in self.vm(name).guest.net for ip in n.ipAddress]
+            self._set_addresses(name, lambda addresses: addresses + [{"type": "InternalIP", "address": ipv6}])
+        return {("addresses.family_missing", "k8s-cp-1")}
+
+    def _set_addresses(self, name, change):
+        """Replace the Node's status addresses (a strategic merge patch keys them by type: two InternalIPs merge)."""
+        from kubernetes.client import V1NodeAddress
+        api = core(self.kube)
+        node = api.read_node_status(name)
+        original = [a.to_dict() for a in node.status.addresses]
+
+        def put(addresses):
+            n = api.read_node_status(name)
+            n.status.addresses = [V1NodeAddress(**a) for a in addresses]
+            api.replace_node_status(name, n)
+        put(change(list(original)))
+        self.undo.append(lambda: put(original))
+
+    def privilege_missing(self):
+        """The configured user holds, on datastore LocalDS_1 itself, a role without Datastore.FileManagement: that
+        permission overrides the Administrators group's Admin propagated from the root folder."""
+        from pyVmomi import vim
+        am = content(self.si).authorizationManager
+        ds = find(self.si, "Datastore", "LocalDS_1")
+        role = am.AddAuthorizationRole(name="doctor-no-file-management", privIds=["Datastore.Browse"])
+        user = os.environ["VMWARE_USER"]
+        am.SetEntityPermissions(entity=ds, permission=[vim.AuthorizationManager.Permission(
+            principal=user, group=False, roleId=role, propagate=False)])
+
+        def undo():
+            am.RemoveEntityPermission(entity=ds, user=user, isGroup=False)
+            am.RemoveAuthorizationRole(roleId=role, failIfUsed=False)
+        self.undo.append(undo)
+        return {("config.privileges", "LocalDS_1")}
+
     def zone_category_missing(self):
         api = core(self.kube)
         original = api.read_namespaced_config_map("vsphere-cloud-config", "kube-system").data["vsphere.conf"]
@@ -387,6 +475,41 @@ class Faults:
     def datastore_url_unknown(self):
         self._storage_class("doctor-by-url", "csi.vsphere.vmware.com", {"datastoreurl": "ds:///vmfs/volumes/nope/"})
         return {("storage_classes.datastore_unknown", "doctor-by-url")}
+
+    def policy_no_datastore(self):
+        """A tag-based storage policy whose tag no datastore carries."""
+        rest = rest_session()
+        cat = rest.create_category("doctor-tier", "SINGLE", ["Datastore"])
+        rest.create_tag("gold", cat)
+        pm = pbm_content(self.si).profileManager
+        pid = pm.PbmCreate(createSpec=tag_policy_spec("doctor-gold-tier", "doctor-tier", ["gold"]))
+        self._storage_class("doctor-tiered", "csi.vsphere.vmware.com", {"storagepolicyname": "doctor-gold-tier"})
+        self.undo.insert(0, lambda: rest_session().call("DELETE", TAGGING + "/category/id:%s" % cat))
+        self.undo.insert(1, lambda: pbm_content(self.si).profileManager.PbmDelete(profileId=[pid]))
+        return {("storage_classes.policy_no_datastore", "doctor-tiered")}
+
+    def datastore_not_on_all_hosts(self):
+        """A class on the datastore "nfs datastore 1", unmounted from the host that runs k8s-worker-1."""
+        ds = find(self.si, "Datastore", "nfs datastore 1")
+        host = self.vm("k8s-worker-1").runtime.host
+        self._storage_class("doctor-nfs", "csi.vsphere.vmware.com", {"datastoreurl": ds.summary.url})
+        path = ds.info.url
+        host.configManager.datastoreSystem.RemoveDatastore(ds)
+        self.undo.append(lambda: host.configManager.datastoreSystem.CreateLocalDatastore(name=ds.name, path=path))
+        return {("storage_classes.datastore_not_on_all_hosts", "doctor-nfs")}
+
+    def sdrs_automated(self):
+        """The datastore cluster of the in-tree class vsphere-legacy switched to fully automated Storage DRS."""
+        from pyVmomi import vim
+        pod = find(self.si, "StoragePod", "DatastoreCluster")
+        srm = content(self.si).storageResourceManager
+
+        def behavior(value):
+            wait(srm.ConfigureStorageDrsForPod_Task(pod=pod, modify=True, spec=vim.storageDrs.ConfigSpec(
+                podConfigSpec=vim.storageDrs.PodConfigSpec(enabled=True, defaultVmBehavior=value))))
+        behavior("automated")
+        self.undo.append(lambda: behavior("manual"))
+        return {("storage_classes.sdrs", "vsphere-legacy")}
 
     def migration_drops(self):
         self._storage_class("doctor-thick", "kubernetes.io/vsphere-volume",
@@ -497,12 +620,15 @@ FAULTS = ["node_without_vm", "vm_without_node", "clone_with_the_same_uuid", "pro
           "hardware_version", "tools_not_running", "no_pvscsi", "outside_folder", "node_ip", "zone_label", "tag_on_vm",
           "host_without_zone", "secret_keys", "login_failed", "csi_config_unparsable", "unknown_datacenter",
           "zone_category_missing", "policy_unknown", "datastore_url_unknown", "migration_drops", "pv_disk_missing",
-          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "orphan_cns", "stuck_attachment", "attached_elsewhere", "va_node_missing"]
+          "pv_fcd_missing", "orphan_vmdk", "orphan_fcd", "orphan_cns", "stuck_attachment", "attached_elsewhere", "va_node_missing",
+          "power_cycle_pending", "category_cardinality", "dual_stack_family_missing", "privilege_missing",
+          "policy_no_datastore", "datastore_not_on_all_hosts", "sdrs_automated"]
 # Faults on the same object cannot be injected together: login_failed (the Secret of secret_keys), stuck_attachment
 # (the disk of attached_elsewhere), zone_category_missing (it hides the zone faults) and clone_with_the_same_uuid (it
 # hides k8s-worker-3's other faults) are left out of "all together".
+# privilege_missing is checked with the CSI config's user, and csi_config_unparsable makes that config unreadable.
 TOGETHER = [f for f in FAULTS if f not in ("login_failed", "stuck_attachment", "zone_category_missing",
-                                           "clone_with_the_same_uuid")]
+                                           "clone_with_the_same_uuid", "privilege_missing")]
 
 
 @pytest.fixture(scope="module")
@@ -518,6 +644,10 @@ def demo(vsphere, kube, tmp_path_factory):
                         % root], env=env, check=True, capture_output=True)
         subprocess.run(["bash", os.path.join(ROOT, "lab", "lab.sh"), "nodes"], env=env, check=True, capture_output=True)
         subprocess.run(["bash", os.path.join(ROOT, "lab", "lab.sh"), "ccm"], env=env, check=True, capture_output=True)
+    # The bootstrap sets disk.EnableUUID on running node VMs and lists them to power cycle: do it, as the operator does
+    # (else a power cycle is pending on them; all four, whichever bootstrap ran).
+    for name in NODES:
+        power_cycle(find(vsphere, "VirtualMachine", name))
     return True
 
 
@@ -591,11 +721,18 @@ def test_fix_repairs_the_safe_findings_and_a_second_run_is_clean_for_them(playbo
     assert found(result) == expected and result["changed"] is True
     assert sorted(c["object"] for c in result["changes"]) == ["k8s-worker-1", "k8s-worker-2", "k8s-worker-3"]
     assert result["reboot_required"] == ["k8s-worker-1"]
+    change = next(c for c in result["changes"] if c["object"] == "k8s-worker-1")
+    assert "disk.EnableUUID set to TRUE (power cycle pending: it applies when the VM is powered off and on)" in \
+        change["changes"]
     vm1 = find(vsphere, "VirtualMachine", "k8s-worker-1")
     assert {o.key: o.value for o in vm1.config.extraConfig}["disk.EnableUUID"] == "TRUE"
     again = run_doctor(playbook, fix=True)
-    assert found(again) == {("readiness.hardware_version", "k8s-worker-2")}  # not a safe repair: still reported
+    # not a safe repair: still reported; the running VM has not got disk.EnableUUID yet: a power cycle is pending
+    assert found(again) == {("readiness.hardware_version", "k8s-worker-2"),
+                            ("readiness.power_cycle_pending", "k8s-worker-1")}
     assert again["changed"] is False and again["changes"] == []
+    power_cycle(vm1)
+    assert found(run_doctor(playbook)) == {("readiness.hardware_version", "k8s-worker-2")}
 
 
 def rest_writes(entries):
@@ -777,3 +914,42 @@ def test_the_reports_show_capacity_by_policy(playbook, demo, tmp_path):
     md, html = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
     assert "| storage policy |" in md and "| vSAN Default Storage Policy | vsphere-csi |" in md
     assert 'id="capacity-by-policy"' in html and "<td>vSAN Default Storage Policy</td><td class=\"text\">vsphere-csi</td>" in html
+
+
+def test_a_tag_based_policy_is_compatible_with_the_datastores_carrying_its_tag_only(playbook, faults, vsphere):
+    faults.policy_no_datastore()
+    rest = rest_session()
+    ds = find(vsphere, "Datastore", "LocalDS_1")
+    tid = tag_id(rest, "doctor-tier", "gold")
+    tag_op(rest, "attach", tid, ds)
+    faults.undo.append(lambda: tag_op(rest_session(), "detach", tid, ds))
+    result = run_doctor(playbook)
+    assert found(result) == set()
+    policy = next(p for p in result["capacity_by_policy"] if p["policy"] == "doctor-gold-tier")
+    assert policy["datastores"] == ["LocalDS_1"] and policy["storage_classes"] == ["doctor-tiered"]
+
+
+def test_privileges_come_from_the_permission_nearest_the_object_and_the_user_wins_over_its_group(
+        playbook, faults, vsphere):
+    """A permission for the user's group on the datastore grants it back; the user's own one there decides."""
+    from pyVmomi import vim
+    expected = faults.privilege_missing()
+    result = run_doctor(playbook, checks=["config"])
+    assert found(result) == expected
+    (finding,) = result["findings"]
+    assert "Datastore.FileManagement" in finding["message"] and finding["object"]["user"] == os.environ["VMWARE_USER"]
+    am = content(vsphere).authorizationManager
+    ds = find(vsphere, "Datastore", "LocalDS_1")
+    group = "VSPHERE.LOCAL\\Administrators"
+    am.SetEntityPermissions(entity=ds, permission=[vim.AuthorizationManager.Permission(
+        principal=group, group=True, roleId=-1, propagate=True)])
+    faults.undo.append(lambda: am.RemoveEntityPermission(entity=ds, user=group, isGroup=True))
+    assert found(run_doctor(playbook, checks=["config"])) == expected   # the user's own permission still decides
+    am.RemoveEntityPermission(entity=ds, user=os.environ["VMWARE_USER"], isGroup=False)
+    assert found(run_doctor(playbook, checks=["config"])) == set()
+
+
+def test_events_that_cannot_be_read_only_hide_the_pending_power_cycle(playbook, faults, vcsim_fault):
+    faults.power_cycle_pending()
+    vcsim_fault({"CreateCollectorForEvents": "NoPermission"})
+    assert found(run_doctor(playbook)) == set()

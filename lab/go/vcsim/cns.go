@@ -15,6 +15,10 @@ package main
 //     attached nowhere is detached already (success); an unknown volume is NotFound in the volume's result.
 
 import (
+	"bytes"
+	"regexp"
+	"sort"
+
 	"github.com/google/uuid"
 
 	"github.com/vmware/govmomi/cns"
@@ -164,7 +168,10 @@ func (m *labCns) attachOne(ctx *simulator.Context, spec cnstypes.CnsVolumeAttach
 		return res
 	}
 	backing := fcd.Config.Backing.(*types.BaseConfigInfoDiskFileBackingInfo)
-	diskUUID := "6000C29" + uuid.NewString()[7:] // the form of vCenter's disk UUIDs
+	diskUUID := vmdkUUID(ctx, backing.FilePath, backing.Datastore) // the vmdk's own, as with vCenter (diskuuid.go)
+	if diskUUID == "" {
+		diskUUID = "6000C29" + uuid.NewString()[7:] // the form of vCenter's disk UUIDs
+	}
 	disk := &types.VirtualDisk{
 		VirtualDevice: types.VirtualDevice{
 			Key:           -1,
@@ -255,4 +262,89 @@ func (m *labCns) CnsDetachVolume(ctx *simulator.Context, req *cnstypes.CnsDetach
 		return &cnstypes.CnsVolumeOperationBatchResult{VolumeResults: results}, nil
 	})
 	return &methods.CnsDetachVolumeBody{Res: &cnstypes.CnsDetachVolumeResponse{Returnval: task.Run(vctx)}}
+}
+
+// CnsQueryVolume answers as vCenter does where the stock simulator does not: a query without a filter (or one whose
+// filter the request sent without xsi:type, see cnsRequestTypes) selects every volume instead of crashing the
+// handler, and the answer is paginated by the filter's cursor: volumes in a stable order (by id), at most
+// cursor.limit of them from cursor.offset, and a cursor whose offset is where the next page starts and whose
+// totalRecords is the number of volumes the filter selects.
+func (m *labCns) CnsQueryVolume(ctx *simulator.Context, req *cnstypes.CnsQueryVolume) soap.HasFault {
+	filter := cnstypes.CnsQueryFilter{}
+	if req.Filter != nil {
+		filter = *req.Filter.GetCnsQueryFilter()
+	}
+	cursor := filter.Cursor
+	filter.Cursor = nil
+	stock := m.CnsVolumeManager.CnsQueryVolume(ctx, &cnstypes.CnsQueryVolume{This: req.This, Filter: &filter})
+	all := stock.(*methods.CnsQueryVolumeBody).Res.Returnval.Volumes
+	sort.Slice(all, func(i, j int) bool { return all[i].VolumeId.Id < all[j].VolumeId.Id })
+	total := int64(len(all))
+	offset, limit := int64(0), total
+	if cursor != nil {
+		offset = cursor.Offset
+		if cursor.Limit > 0 {
+			limit = cursor.Limit
+		}
+	}
+	if offset > total {
+		offset = total
+	}
+	end := offset + limit
+	if end > total {
+		end = total
+	}
+	var page []labCnsVolume
+	for _, v := range all[offset:end] {
+		page = append(page, labCnsVolume{CnsVolume: v, BackingObjectDetails: v.BackingObjectDetails})
+	}
+	return &labCnsQueryVolumeBody{Res: &labCnsQueryVolumeResponse{Returnval: labCnsQueryResult{
+		Volumes: page,
+		Cursor:  cnstypes.CnsCursor{Offset: end, Limit: limit, TotalRecords: total},
+	}}}
+}
+
+// labCnsVolume is a CnsVolume whose backingObjectDetails carries its xsi:type (CnsBlockBackingDetails, ...), as
+// vCenter sends it: govmomi's type has no typeattr on that field, so a client reads the base type and, with the
+// fields of the block details in it, cannot read the answer (pyVmomi fails on backingDiskId).
+type labCnsVolume struct {
+	cnstypes.CnsVolume
+	BackingObjectDetails cnstypes.BaseCnsBackingObjectDetails `xml:"backingObjectDetails,omitempty,typeattr"`
+}
+
+type labCnsQueryResult struct {
+	types.DynamicData
+
+	Volumes []labCnsVolume     `xml:"volumes,omitempty"`
+	Cursor  cnstypes.CnsCursor `xml:"cursor"`
+}
+
+type labCnsQueryVolumeResponse struct {
+	Returnval labCnsQueryResult `xml:"returnval"`
+}
+
+type labCnsQueryVolumeBody struct {
+	Res    *labCnsQueryVolumeResponse `xml:"urn:vsan CnsQueryVolumeResponse,omitempty"`
+	Fault_ *soap.Fault                `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
+}
+
+func (b *labCnsQueryVolumeBody) Fault() *soap.Fault { return b.Fault_ }
+
+// cnsRequestTypes gives a CNS request's polymorphic parameters the xsi:type of their declared type when the client
+// left it out. vCenter reads an element without xsi:type as the declared type (pyVmomi sends none when the value is
+// of exactly that type); govmomi's decoder drops such an element, so CnsQueryVolume got no filter at all.
+var cnsFilterTag = regexp.MustCompile(`<(?:[A-Za-z0-9]+:)?CnsQueryVolume\b[^>]*>(?:.|\n)*?(<(?:[A-Za-z0-9]+:)?filter\b)([^>]*)>`)
+
+func cnsRequestTypes(body []byte) []byte {
+	if !bytes.Contains(body, []byte("CnsQueryVolume")) {
+		return body
+	}
+	m := cnsFilterTag.FindSubmatchIndex(body)
+	if m == nil || bytes.Contains(body[m[4]:m[5]], []byte(":type=")) {
+		return body
+	}
+	out := append([]byte(nil), body[:m[3]]...)
+	out = append(out, []byte(` xmlns:labxsi="http://www.w3.org/2001/XMLSchema-instance" labxsi:type="CnsQueryFilter"`)...)
+	out = append(out, body[m[3]:]...)
+	return out
 }

@@ -7,7 +7,7 @@
 //	datacenter DC0
 //	  clusters zone-a, zone-b (3 hosts each), tagged k8s-zone/zone-a and k8s-zone/zone-b
 //	  datacenter tagged k8s-region/region-1
-//	  datastores LocalDS_0, LocalDS_1 (plain), LocalDS_2 inside StoragePod DatastoreCluster,
+//	  datastores LocalDS_0, LocalDS_1 (plain), LocalDS_2 inside StoragePod DatastoreCluster (Storage DRS, manual),
 //	             LocalDS_3 inside datastore folder storage-tier, "nfs datastore 1" (a name with spaces)
 //	  networks "VM Network" (internal) and DC0_DVPG0 (external)
 //	  VM folder /DC0/vm/kubernetes with node VMs k8s-cp-1, k8s-worker-1 (zone-a), k8s-worker-2,
@@ -203,6 +203,8 @@ func main() {
 		log.Fatalf("model: %v", err)
 	}
 	defer model.Remove()
+	installAuth(model, *user)
+	installDss(model)
 	model.Map().AddHandler(vmDefaults{})
 	for _, e := range model.Map().All("VirtualMachine") {
 		fixVM(e.(*simulator.VirtualMachine))
@@ -225,6 +227,7 @@ func main() {
 
 	s := model.Service.NewServer()
 	defer s.Close()
+	s.Server.Config.Handler = requestFixups{next: s.Server.Config.Handler}
 	var trace *tracer
 	if *tracePath != "" {
 		f, err := os.OpenFile(*tracePath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -271,6 +274,19 @@ func main() {
 	<-sig
 }
 
+// requestFixups reads requests as vCenter does where govmomi's decoder differs (see cnsRequestTypes).
+type requestFixups struct{ next http.Handler }
+
+func (f requestFixups) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/vsanHealth" && r.Body != nil {
+		body, _ := io.ReadAll(r.Body)
+		body = cnsRequestTypes(body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+	}
+	f.next.ServeHTTP(w, r)
+}
+
 // vmDefaults fills in what vCenter always sets and the simulator leaves empty (an empty enum makes
 // pyvmomi's deserializer fail on the whole runtime/summary property).
 type vmDefaults struct{}
@@ -285,7 +301,7 @@ func (vmDefaults) PutObject(_ *simulator.Context, obj mo.Reference) {
 	}
 }
 
-// UpdateObject keeps the datastore membership as vCenter does: after a reconfiguration, VirtualMachine.datastore
+// UpdateObject keeps runtime.bootTime (the last power on) as vCenter does, and the datastore membership as vCenter does: after a reconfiguration, VirtualMachine.datastore
 // lists exactly the datastores holding the VM's files (its home and every attached disk) and each of those
 // Datastore.vm lists the VM. The simulator adds a disk's datastore to the VM but never the VM to the datastore,
 // which hides a VM from anyone asking a datastore who uses it (and it never drops a datastore after a detach).
@@ -293,6 +309,12 @@ func (vmDefaults) UpdateObject(ctx *simulator.Context, obj mo.Reference, changes
 	vm, ok := obj.(*mo.VirtualMachine)
 	if !ok || vm.Config == nil {
 		return
+	}
+	for _, c := range changes {
+		if c.Name == "summary.runtime.bootTime" {
+			// vCenter reports the last power on in runtime.bootTime too (the simulator only in the summary)
+			vm.Runtime.BootTime = vm.Summary.Runtime.BootTime
+		}
 	}
 	for _, c := range changes {
 		if c.Name == "config.changeVersion" {
@@ -344,6 +366,9 @@ func syncDatastores(ctx *simulator.Context, vm *mo.VirtualMachine) {
 func (vmDefaults) RemoveObject(*simulator.Context, types.ManagedObjectReference) {}
 
 func fixVM(vm *simulator.VirtualMachine) {
+	if vm.Runtime.BootTime == nil {
+		vm.Runtime.BootTime = vm.Summary.Runtime.BootTime
+	}
 	if vm.Runtime.FaultToleranceState == "" {
 		vm.Runtime.FaultToleranceState = types.VirtualMachineFaultToleranceStateNotConfigured
 	}
@@ -402,6 +427,13 @@ func shape(ctx context.Context, model *simulator.Model, u *url.URL) (info map[st
 	pod := must(folders.DatastoreFolder.CreateStoragePod(ctx, "DatastoreCluster"))
 	ds2 := must(finder.Datastore(ctx, "LocalDS_2"))
 	if err := wait(pod.MoveInto(ctx, []types.ManagedObjectReference{ds2.Reference()})); err != nil {
+		return nil, err
+	}
+	// Storage DRS on, in manual mode: vCenter always reports the cluster's default automation (the simulator leaves
+	// defaultVmBehavior empty).
+	srm := object.NewStorageResourceManager(c.Client)
+	if err := wait(srm.ConfigureStorageDrsForPod(ctx, pod, types.StorageDrsConfigSpec{PodConfigSpec: &types.StorageDrsPodConfigSpec{
+		Enabled: types.NewBool(true), DefaultVmBehavior: string(types.StorageDrsPodConfigInfoBehaviorManual)}}, true)); err != nil {
 		return nil, err
 	}
 	tier := must(folders.DatastoreFolder.CreateFolder(ctx, "storage-tier"))

@@ -54,7 +54,7 @@ from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vspher
 )
 
 try:
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
 except ImportError:
     pass
 
@@ -63,7 +63,9 @@ CPI_CONFIGMAP = ("kube-system", "vsphere-cloud-config", "vsphere.conf")
 CSI_SECRET = ("vmware-system-csi", "vsphere-config-secret", "csi-vsphere.conf")
 VM_PROPS = ["name", "config.uuid", "parent", "config.template"]
 DETAIL_PROPS = ["name", "config.version", "config.extraConfig", "config.hardware.device", "runtime.powerState",
-                "runtime.host", "guest.toolsRunningStatus", "guest.hostName", "guest.net", "guest.ipAddress"]
+                "runtime.host", "runtime.bootTime", "guest.toolsRunningStatus", "guest.hostName", "guest.net",
+                "guest.ipAddress"]
+EVENT_PAGE = 1000
 DS_PROPS = ["name", "summary.url", "summary.type", "summary.capacity", "summary.freeSpace", "summary.accessible",
             "host", "parent"]
 
@@ -179,6 +181,33 @@ class Gatherer:
         for obj, props in collect_objects(self.client, [tree.vms[m][0] for m in wanted], DETAIL_PROPS):
             base = tree.vms[obj._moId][1]
             s.vms[obj._moId] = self._vm(obj._moId, base, props)
+        self.enable_uuid_changes()
+
+    def enable_uuid_changes(self):
+        """Which powered-on VMs got disk.EnableUUID=TRUE after their last boot (it applies at the next power on):
+        the VM reconfiguration events since the oldest boot of such a VM, in one event collector read by pages of
+        EVENT_PAGE (never per VM); nothing is read when no powered-on node VM has it TRUE."""
+        candidates = {m: vm for m, vm in self.snap.vms.items()
+                      if vm.power_state == "poweredOn" and vm.boot_time is not None and enabled(vm.enable_uuid)}
+        if not candidates:
+            return
+        em = self.client.content.eventManager
+        spec = vim.event.EventFilterSpec(
+            entity=vim.event.EventFilterSpec.ByEntity(entity=self.client.content.rootFolder, recursion="all"),
+            eventTypeId=["VmReconfiguredEvent"],
+            time=vim.event.EventFilterSpec.ByTime(beginTime=min(vm.boot_time for vm in candidates.values())))
+        try:
+            collector = em.CreateCollectorForEvents(filter=spec)
+        except vmodl.MethodFault:
+            return  # events not readable (no permission, disabled): no pending power cycle can be told
+        try:
+            while True:
+                page = collector.ReadNextEvents(maxCount=EVENT_PAGE) or []
+                enable_uuid_set_after_boot(candidates, page)
+                if len(page) < EVENT_PAGE:
+                    break
+        finally:
+            collector.DestroyCollector()
 
     def zone_reads(self):
         """Tag categories, the zone and region tags and where they are attached (REST: the category list, one call
@@ -394,7 +423,27 @@ class Gatherer:
                          for c in vm_facts.controllers(devices)],
             disks=[Disk(d["path"], d["fcd_id"], d["capacity_bytes"]) for d in vm_facts.disks(devices)],
             host=host._moId if host is not None else None, hostname=props.get("guest.hostName"),
+            boot_time=props.get("runtime.bootTime"),
             nics=vm_facts.guest_nics(props), template=bool(base.get("config.template")))
+
+
+def enabled(value):
+    return str(value or "").strip().lower() == "true"
+
+
+def enable_uuid_set_after_boot(candidates, events):
+    """Mark in candidates ({moid: VmSnap}) the VMs a reconfiguration event set disk.EnableUUID TRUE on after their
+    last boot (vm.enable_uuid_changed: the latest such time)."""
+    for event in events:
+        vm_arg = getattr(event, "vm", None)
+        ref = getattr(vm_arg, "vm", None)
+        vm = candidates.get(getattr(ref, "_moId", None))
+        if vm is None or vm.boot_time is None or event.createdTime <= vm.boot_time:
+            continue
+        values = {o.key: o.value for o in (getattr(getattr(event, "configSpec", None), "extraConfig", None) or [])}
+        if "disk.EnableUUID" in values and enabled(values["disk.EnableUUID"]):
+            when = event.createdTime.strftime("%Y-%m-%d %H:%M:%S")
+            vm.enable_uuid_changed = max(vm.enable_uuid_changed or when, when)
 
 
 def _compatible_datastores(client, profile_ids, ds_moids, names):

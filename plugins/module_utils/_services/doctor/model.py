@@ -77,6 +77,8 @@ class VmSnap:
     hostname: Optional[str] = None           # guest host name
     nics: List[Tuple[Optional[str], List[str]]] = field(default_factory=list)   # [(network name, [ips])]
     template: bool = False
+    boot_time: Optional[object] = None       # runtime.bootTime (datetime) of a powered-on VM
+    enable_uuid_changed: Optional[str] = None  # when disk.EnableUUID was set TRUE after the last boot (ISO time)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: vsphere_k8s.cloud_provider contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Check 2, node VM readiness: disk.EnableUUID, hardware version, VMware Tools, ParaVirtual SCSI, folder."""
+"""Check 2, node VM readiness: disk.EnableUUID (and a power cycle pending after it was set on the running VM),
+hardware version, VMware Tools, ParaVirtual SCSI, folder."""
 
 from __future__ import annotations
 
@@ -57,6 +58,15 @@ def check(snap):
                 "its mount times out.",
                 "Set disk.EnableUUID=TRUE (doctor fix: true, or node_vm) and power cycle the VM (a guest reboot is not "
                 "enough).", repair="disk_enable_uuid"))
+        elif vm.enable_uuid_changed and vm.power_state == "poweredOn":
+            boot = vm.boot_time.strftime("%Y-%m-%d %H:%M:%S") if hasattr(vm.boot_time, "strftime") else vm.boot_time
+            out.append(Finding(
+                "readiness.power_cycle_pending", "error", o,
+                "disk.EnableUUID was set to TRUE on VM %s (node %s) at %s, after its last power on (%s): power cycle "
+                "pending, the running VM does not have it yet." % (vm.name, node, vm.enable_uuid_changed, boot),
+                "The setting applies when the VM powers on: until then the guest sees no disk serial numbers, no "
+                "/dev/disk/by-id entry appears for a volume and its mount times out.",
+                "Drain the node, power the VM off and on again (a guest reboot is not enough), uncordon it."))
         hw = hardware_version(vm.hardware_version)
         if hw is not None and hw < snap.settings.min_hardware_version:
             out.append(Finding(

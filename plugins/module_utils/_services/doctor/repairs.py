@@ -56,8 +56,9 @@ def plan(findings, snap, wanted=REPAIRS):
         if f.repair == "disk_enable_uuid":
             item["enable_uuid"] = True
             item["after"]["disk_enable_uuid"] = True
-            item["changes"].append("disk.EnableUUID set to TRUE")
             item["power_cycle"] = vm.power_state == "poweredOn"
+            item["changes"].append("disk.EnableUUID set to TRUE" + (
+                " (power cycle pending: it applies when the VM is powered off and on)" if item["power_cycle"] else ""))
         elif f.repair == "pvscsi":
             bus = free_bus(vm)
             if bus is None:

@@ -120,7 +120,11 @@ def record_of(claim):
         rec = json.loads(text)
     except ValueError:
         return None
-    return rec if isinstance(rec, dict) and isinstance(rec.get("pv"), dict) else None
+    try:
+        ok = bool(rec["pv"]["metadata"]["name"]) and bool(rec["pv"]["spec"]["csi"]["volumeHandle"])
+    except (KeyError, TypeError):
+        ok = False
+    return rec if ok else None
 
 
 def check_claim(pv, claim):
@@ -320,9 +324,11 @@ class VolumeRewrite:
         if ref.get("name"):
             entry["claim"] = dict(namespace=ref.get("namespace"), name=ref["name"])
         entry["volume_path"] = pv["spec"]["vsphereVolume"].get("volumePath")
-        deleting = bool(pv["metadata"].get("deletionTimestamp"))
-        if not deleting:
+        if not pv["metadata"].get("deletionTimestamp"):
             check_claim(pv, self.claims.get((ref.get("namespace"), ref.get("name"))))
+        elif name not in self.records or not ref.get("name"):
+            raise Refused("PersistentVolume %s is being deleted, and not by a rewrite (no replacement is recorded on a "
+                          "claim): nothing to rewrite" % name)
         ds, disk, fcd_id, uuid = self.disk_facts(entry["volume_path"])
         entry["disk_uuid"], entry["fcd_id"] = uuid, fcd_id
         ns = ref["namespace"]
@@ -337,6 +343,8 @@ class VolumeRewrite:
             owners, problems = owners_of(pods, rss)
             if problems:
                 raise Refused("in use and cannot be freed: %s" % "; ".join(problems))
+        else:
+            self.check_detached(ds, disk, ns, ref["name"], wait=False)
         cns_known = bool(fcd_id) and fcd_id in Cns(self.module.vsphere).registered([fcd_id])
         policy = pv["spec"].get("persistentVolumeReclaimPolicy")
         todo = plan_steps("in_tree", bool(pods), fcd_id, cns_known, "retained" if policy == "Retain" else policy)
@@ -352,6 +360,7 @@ class VolumeRewrite:
             self.note(entry, "retain")
         if owners:
             self.scale_down(ns, owners, name, ref["name"], entry)
+            self.check_detached(ds, disk, ns, ref["name"], wait=True)
         if not fcd_id:
             res = disk_ops.register_fcds(self.module.vsphere, self.store(), [disk_ops.DiskJob(disk=disk, ds=ds)])[disk]
             if isinstance(res, TaskFailed):
@@ -368,8 +377,31 @@ class VolumeRewrite:
         self.diff["before"].append(pv)
         self.create_new(manifest, entry)
 
+    def check_detached(self, ds, disk, ns, cname, wait):
+        """Refused while the disk is attached to a VM although no pod uses its claim (wait: until the timeout, for
+        the attach/detach controller to detach it after the pods went)."""
+        deadline = time.monotonic() + (self.p["timeout"] if wait else 0)
+        store = self.store()
+        while True:
+            vms = sorted(a["vm"] for a in store.attachments([ds]).get(disk.with_datastore(ds.name), []))
+            if not vms:
+                return
+            if time.monotonic() > deadline:
+                break
+            time.sleep(1)
+            store = DiskStore(store.client, store.tree, store.dc).fetch()  # read again: a detach may have happened
+        if wait:
+            raise KubernetesError("The disk %s of claim %s/%s is still attached to VM %s after %ss although no pod "
+                                  "uses the claim. Nothing was deleted; its owners stay scaled down (recorded): once "
+                                  "the disk is detached, run the task again." % (
+                                      disk, ns, cname, ", ".join(vms), self.p["timeout"]))
+        raise Refused("its disk %s is attached to VM %s although no pod uses claim %s/%s: wait for the attach/detach "
+                      "controller, or detach it (vmdk_attachment state: absent) once no pod uses it" % (
+                          disk, ", ".join(vms), ns, cname))
+
     def record(self, ns, cname, manifest, entry):
         rec = dict(pv=manifest, volume_path=entry["volume_path"], disk_uuid=entry["disk_uuid"])
+        self.records[manifest["metadata"]["name"]] = ((ns, cname), rec)
         claim = self.claims.get((ns, cname))
         if record_of(claim) == rec:
             return

@@ -50,70 +50,59 @@ def test_a_vcenter_without_cns_gives_no_cns_finding():
     assert [f for f in volumes.check(snap) if f.check == "volumes.orphan_cns"] == []
 
 
-PAGE = ('<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><CnsQueryVolumeResponse xmlns="urn:vsan">'
-        '<returnval>%s<cursor><offset>%s</offset><limit>2</limit>%s</cursor></returnval></CnsQueryVolumeResponse>'
-        '</soapenv:Body></soapenv:Envelope>')
-VOL = ('<volumes><volumeId><id>%s</id></volumeId><datastoreUrl>ds:///vmfs/volumes/ds0/</datastoreUrl><name>%s</name>'
-       '<volumeType>BLOCK</volumeType><backingObjectDetails xsi:type="CnsBlockBackingDetails"><capacityInMb>1024'
-       '</capacityInMb><backingDiskId>%s</backingDiskId><backingDiskPath>[ds0] fcd/%s.vmdk</backingDiskPath>'
-       '</backingObjectDetails></volumes>')
+def vol(i, mb=1024, typed=True):
+    """A vim.cns.Volume as pyVmomi reads it (block details typed, or, from a server that leaves the type out, none)."""
+    from pyVmomi import vim
+    details = vim.cns.BlockBackingDetails(capacityInMb=mb, backingDiskId="id-%d" % i,
+                                          backingDiskPath="[ds0] fcd/id-%d.vmdk" % i) if typed else None
+    return vim.cns.Volume(volumeId=vim.cns.VolumeId(id="id-%d" % i), name="v%d" % i, volumeType="BLOCK",
+                          datastoreUrl="ds:///vmfs/volumes/ds0/", backingObjectDetails=details)
 
 
-def vol(i):
-    return VOL % ("id-%d" % i, "v%d" % i, "id-%d" % i, "id-%d" % i)
-
-
-def test_a_query_answer_parses_with_or_without_type_attributes():
-    text = PAGE % (vol(1) + vol(2).replace(' xsi:type="CnsBlockBackingDetails"', ""), 2, "<totalRecords>3</totalRecords>")
-    vols, nxt, total = cns.parse_page(text)
-    assert (nxt, total) == (2, 3)
-    assert vols[1] == dict(id="id-2", name="v2", datastore_url="ds:///vmfs/volumes/ds0/", capacity_bytes=GIB,
-                           path="[ds0] fcd/id-2.vmdk", type="BLOCK", created=None)
-
-
-class FakeConn:
-    """Answers CnsQueryVolume pages from a list of (status, body); records the offsets asked."""
+class FakeManager:
+    """Answers CnsQueryVolume pages from a list of (volumes, cursor offset, total) or exceptions; records the
+    cursors asked."""
     def __init__(self, pages):
-        self.pages, self.asked, self.closed = list(pages), [], False
+        self.pages, self.asked = list(pages), []
 
-    def request(self, method, path, body, headers):
-        assert (method, path) == ("POST", "/vsanHealth") and "vmware_soap_session" in headers["Cookie"]
-        self.asked.append(int(body.split("<offset>")[1].split("<")[0]))
-
-    def getresponse(self):
-        status, body = self.pages.pop(0)
-        return type("R", (), dict(status=status, read=lambda self: body.encode()))()
-
-    def close(self):
-        self.closed = True
-
-
-class FakeClient:
-    params = dict(hostname="vc", port=443, validate_certs=False, timeout=None)
-    si = type("SI", (), dict(_stub=type("Stub", (), dict(cookie='vmware_soap_session="abc"'))()))()
+    def Query(self, filter):  # pylint: disable=redefined-builtin
+        from pyVmomi import vim
+        assert isinstance(filter, vim.cns.QueryFilter)
+        self.asked.append((filter.cursor.offset, filter.cursor.limit))
+        page = self.pages.pop(0)
+        if isinstance(page, Exception):
+            raise page
+        volumes, offset, total = page
+        return vim.cns.QueryResult(volumes=volumes, cursor=vim.cns.Cursor(offset=offset, limit=2, totalRecords=total))
 
 
-def run_query(monkeypatch, pages):
-    conn = FakeConn(pages)
-    monkeypatch.setattr(cns.http.client, "HTTPSConnection", lambda *a, **k: conn)
-    return cns.query_volumes(FakeClient(), page=2), conn
+def run_query(pages):
+    mgr = FakeManager(pages)
+    return cns.query_volumes(None, page=2, manager=mgr), mgr
 
 
-def test_the_query_follows_the_cursor_until_total_records(monkeypatch):
-    out, conn = run_query(monkeypatch, [(200, PAGE % (vol(1) + vol(2), 2, "<totalRecords>3</totalRecords>")),
-                                        (200, PAGE % (vol(3), 3, "<totalRecords>3</totalRecords>"))])
-    assert [v["id"] for v in out] == ["id-1", "id-2", "id-3"] and conn.asked == [0, 2] and conn.closed
+def test_a_volume_reads_as_its_facts_with_or_without_typed_backing_details():
+    assert cns.volume_facts(vol(2)) == dict(id="id-2", name="v2", datastore_url="ds:///vmfs/volumes/ds0/",
+                                            capacity_bytes=GIB, path="[ds0] fcd/id-2.vmdk", type="BLOCK", created=None)
+    assert cns.volume_facts(vol(3, typed=False))["capacity_bytes"] is None
 
 
-def test_a_server_that_does_not_paginate_is_read_once(monkeypatch):
-    out, conn = run_query(monkeypatch, [(200, PAGE % (vol(1) + vol(2) + vol(3), 0, ""))])
-    assert len(out) == 3 and conn.asked == [0]
+def test_the_query_follows_the_cursor_until_total_records():
+    out, mgr = run_query([([vol(1), vol(2)], 2, 3), ([vol(3)], 3, 3)])
+    assert [v["id"] for v in out] == ["id-1", "id-2", "id-3"] and mgr.asked == [(0, 2), (2, 2)]
 
 
-def test_a_fault_or_a_missing_endpoint_means_no_cns(monkeypatch):
-    assert run_query(monkeypatch, [(500, "<fault/>")])[0] is None
-    assert run_query(monkeypatch, [(404, "not found")])[0] is None
+def test_a_server_that_does_not_paginate_is_read_once():
+    out, mgr = run_query([([vol(1), vol(2), vol(3)], 0, None)])
+    assert len(out) == 3 and mgr.asked == [(0, 2)]
+
+
+def test_a_fault_or_a_missing_endpoint_means_no_cns():
+    from http.client import HTTPException
+    from pyVmomi import vim
+    assert run_query([vim.fault.NotFound()])[0] is None
+    assert run_query([HTTPException("404 Not Found")])[0] is None
+    assert run_query([OSError("connection refused")])[0] is None
 
 
 def test_capacity_by_policy_sums_compatible_datastores_pvs_of_its_classes_and_orphans_there():

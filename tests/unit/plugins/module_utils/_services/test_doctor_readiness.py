@@ -97,3 +97,52 @@ def test_repairs_plan_only_the_repairs_asked_for():
     w1.folder = "/DC0/vm"
     items = repairs.plan(readiness.check(snap), snap, ["folder"])
     assert items[0]["changes"] == ["moved to %s" % FOLDER] and not items[0]["enable_uuid"]
+
+
+# -- disk.EnableUUID set on the running VM: a power cycle is pending ---------------------------------------
+def reconfigured(moid, when, value="TRUE", key="disk.EnableUUID"):
+    """A VmReconfiguredEvent as pyVmomi reads it (only the fields the doctor uses)."""
+    from types import SimpleNamespace as NS
+    return NS(vm=NS(vm=NS(_moId=moid)), createdTime=when,
+              configSpec=NS(extraConfig=[NS(key=key, value=value)]))
+
+
+def test_enable_uuid_set_true_after_the_last_boot_is_a_pending_power_cycle():
+    import datetime
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.gather import (
+        enable_uuid_set_after_boot,
+    )
+    snap = clean()
+    boot = datetime.datetime(2026, 11, 1, 8, 0, tzinfo=datetime.timezone.utc)
+    for v in snap.vms.values():
+        v.boot_time = boot
+    w1, w2, w3 = vm(snap, "k8s-worker-1"), vm(snap, "k8s-worker-2"), vm(snap, "k8s-worker-3")
+    events = [reconfigured(w1.moid, boot + datetime.timedelta(hours=2)),
+              reconfigured(w2.moid, boot - datetime.timedelta(hours=1)),               # before the boot: applied
+              reconfigured(w3.moid, boot + datetime.timedelta(hours=1), value="FALSE"),  # not set TRUE
+              reconfigured(w3.moid, boot + datetime.timedelta(hours=1), key="guestinfo.x")]
+    enable_uuid_set_after_boot({v.moid: v for v in snap.vms.values()}, events)
+    assert (w1.enable_uuid_changed, w2.enable_uuid_changed, w3.enable_uuid_changed) == ("2026-11-01 10:00:00", None, None)
+    found = readiness.check(snap)
+    assert checks_of(found) == [("readiness.power_cycle_pending", "k8s-worker-1")]
+    assert found[0].severity == "error" and "power cycle pending" in found[0].message
+    assert "2026-11-01 08:00:00" in found[0].message and found[0].repair is None
+
+
+def test_a_powered_off_vm_has_no_pending_power_cycle():
+    snap = clean()
+    vm(snap, "k8s-worker-1").enable_uuid_changed = "2026-11-01 10:00:00"
+    vm(snap, "k8s-worker-1").power_state = "poweredOff"
+    assert readiness.check(snap) == []
+
+
+def test_fix_on_a_powered_on_vm_says_a_power_cycle_is_pending():
+    snap = clean()
+    vm(snap, "k8s-worker-1").enable_uuid = None
+    items = repairs.plan(readiness.check(snap), snap)
+    assert items[0]["power_cycle"] is True
+    assert items[0]["changes"] == ["disk.EnableUUID set to TRUE (power cycle pending: it applies when the VM is "
+                                   "powered off and on)"]
+    vm(snap, "k8s-worker-1").power_state = "poweredOff"
+    items = repairs.plan(readiness.check(snap), snap)
+    assert items[0]["power_cycle"] is False and items[0]["changes"] == ["disk.EnableUUID set to TRUE"]
