@@ -2,11 +2,15 @@
 as plan.json and plan.md, and nothing written to vCenter, the cluster or the nodes."""
 
 import os
+import sys
 
 import pytest
 
 import migration_site as site
-from conftest import audit_writes, mutating_soap_calls
+from conftest import ROOT, audit_writes, mutating_soap_calls
+
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+import labcsi  # noqa: E402  pylint: disable=wrong-import-position
 
 EXPECTED_BLOCKERS = [
     ("storage_classes.disk_format", "StorageClass", "mig-thick"),
@@ -41,7 +45,7 @@ def test_plan_of_an_in_tree_cluster_names_every_blocker_and_change_and_writes_no
         plan = r["Plan the migration (reads the cluster and vCenter, writes nothing)"]["plan"]
         assert site.load(os.path.join(report, "plan.json")) == plan
         md = site.load(os.path.join(report, "plan.md"))
-        check_plan(plan, provider_ids)
+        check_plan(plan, provider_ids, vsphere)
         check_markdown(md)
         cluster["plan_md"] = md
         print(md)
@@ -49,7 +53,7 @@ def test_plan_of_an_in_tree_cluster_names_every_blocker_and_change_and_writes_no
         site.cleanup(playbook, kube)
 
 
-def check_plan(plan, provider_ids):
+def check_plan(plan, provider_ids, vsphere):
     assert sorted((b["check"], b["object"]["kind"], b["object"]["name"]) for b in plan["blockers"]) == EXPECTED_BLOCKERS
     # the mode switch: every node's kubelet, the control plane's static pods, vsphere.conf last; providerIDs kept
     m = plan["mode_switch"]
@@ -89,7 +93,13 @@ def check_plan(plan, provider_ids):
     assert vols["mig-folder-0"]["pods"] == [{"namespace": "default", "name": "mig-folder-0", "node": "k8s-worker-1"}]
     assert vols["mig-folder-0"]["owners"] == [{"kind": "StatefulSet", "namespace": "default", "name": "mig-folder",
                                               "replicas": 1}]
-    assert all(v["fcd"] == "to register" and v["fcd_id"] is None for v in vols.values())
+    # the test's own disks are new: no First Class Disk yet; the inventory's may have been registered by an earlier
+    # migration of the lab (then its id is the First Class Disk of that very file)
+    assert all(vols[n]["fcd"] == "to register" and vols[n]["fcd_id"] is None for n in site.DISKS)
+    legacy = vols["demo-legacy-0"]
+    assert legacy["fcd"] == ("registered" if legacy["fcd_id"] else "to register")
+    if legacy["fcd_id"]:
+        assert labcsi.fcd(vsphere, legacy["fcd_id"]).config.backing.filePath == "[LocalDS_2] kubevols/demo-legacy-0.vmdk"
     assert vols["mig-missing-0"]["disk_exists"] is False
     assert vols["mig-wrong-0"]["attached_to"] == ["k8s-worker-2"]
     wrong = vols["mig-wrong-0"]["blockers"][0]["message"]
