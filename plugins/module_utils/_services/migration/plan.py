@@ -357,7 +357,8 @@ def steps(plan):
     ]
     rows = [dict(step=i + 1, id=k, what=w) for i, (k, w) in enumerate(out)]
     vols = [v["name"] for v in plan["volumes"] if not v["blockers"]]
-    down = ["%s %s/%s (%s replicas)" % (o["kind"], o["namespace"], o["name"], o["replicas"]) for o in plan["scale_down"]]
+    down = ["%s %s/%s (%s replicas)" % (o["kind"], o["namespace"], o["name"], o["replicas"]) for o in plan["scale_down"]
+            if set(o["volumes"]) & set(vols)]
     rows.append(dict(step=len(rows) + 1, id="volumes", what=(
         "Optional (migrate_volumes): rewrite %s as CSI PVs of the same names%s" % (
             ", ".join(vols) or "(no volume)", ", scaling down %s, then restoring them" % "; ".join(down) if down else
