@@ -64,8 +64,8 @@ RESOURCES = {
     "RoleBinding": ("apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
     "DaemonSet": ("apis/apps/v1", "daemonsets", True),
     "Deployment": ("apis/apps/v1", "deployments", True),
-    "StatefulSet": ("apis/apps/v1", "statefulsets", True),
     "ReplicaSet": ("apis/apps/v1", "replicasets", True),
+    "StatefulSet": ("apis/apps/v1", "statefulsets", True),
 }
 
 
