@@ -343,8 +343,8 @@ def steps(plan):
     files = [n["name"] for n in m["nodes"] if n["files_removed"]]
     convert = [c["name"] for c in plan["storage_classes"] if c["action"] == "convert"]
     out = [
-        ("csi_driver", "Install the CSI driver %s with feature state csi-migration: \"true\" and "
-                       "migration-datastore-url %s" % ("(already %s)" % m["csi"]["version"] if m["csi"]["installed"]
+        ("csi_driver", "Install the CSI driver%s with feature state csi-migration: \"true\" and "
+                       "migration-datastore-url %s" % (" (already %s)" % m["csi"]["version"] if m["csi"]["installed"]
                                                        else "", plan["migration_datastore_url"] or "(none)")),
         ("cloud_controller", "Install the cloud controller (CPI)%s" % (
             " (already %s)" % m["cpi"]["version"] if m["cpi"]["installed"] else "")),
