@@ -227,7 +227,7 @@ func main() {
 
 	s := model.Service.NewServer()
 	defer s.Close()
-	s.Server.Config.Handler = requestFixups{next: s.Server.Config.Handler}
+	s.Server.Config.Handler = fcdCapacity{next: requestFixups{next: s.Server.Config.Handler}, model: model}
 	var trace *tracer
 	if *tracePath != "" {
 		f, err := os.OpenFile(*tracePath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
