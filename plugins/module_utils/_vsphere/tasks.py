@@ -67,14 +67,16 @@ def _cut_off(client, exc, pending, labels, kinds, timeout):
                        "exists." % (_where(client), how, len(names), shown), names, changed)
 
 
-def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None):
+def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None, result=True):
     """Wait until every task has ended. One PropertyCollector call a poll, whatever the number of tasks.
 
     labels: {task moid: what the task works on}, used in messages. Returns {task moid: result}; the results of
     failed tasks are TaskFailed instances (never raised here, so the caller can say which of many items failed
     and keep the others). Tasks that succeed and change something are added to client.changes. A connection that
-    breaks (or falls silent) while tasks are in flight raises TasksCutOff naming them.
+    breaks (or falls silent) while tasks are in flight raises TasksCutOff naming them. result=False leaves
+    info.result unread (None): for tasks of another API (CNS) whose result types the vim25 session cannot read.
     """
+    props = TASK_PROPS if result else [p for p in TASK_PROPS if p != "info.result"]
     labels = {k: str(v) for k, v in (labels or {}).items()}
     pending = {t._moId: t for t in tasks}
     started = getattr(client, "in_flight", None) or {}
@@ -84,7 +86,7 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
     deadline = time.monotonic() + timeout
     while pending:
         try:
-            objects = collect_objects(client, list(pending.values()), TASK_PROPS)
+            objects = collect_objects(client, list(pending.values()), props)
         except CONNECTION_ERRORS as e:
             raise _cut_off(client, e, pending, labels, kinds,
                            getattr(client, "params", {}).get("timeout")) from e
@@ -116,10 +118,10 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
     return results
 
 
-def wait_for_task(client, task, timeout=3600, label=None):
+def wait_for_task(client, task, timeout=3600, label=None, result=True):
     """Wait for one task; raise TaskFailed with vCenter's message when it fails."""
-    result = wait_for_tasks(client, [task], timeout=timeout,
-                            labels={task._moId: label} if label else None)[task._moId]
+    result = wait_for_tasks(client, [task], timeout=timeout, labels={task._moId: label} if label else None,
+                            result=result)[task._moId]
     if isinstance(result, TaskFailed):
         raise result
     return result
