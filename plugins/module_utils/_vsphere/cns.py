@@ -140,6 +140,7 @@ class Cns:
                                "events of the task say why). Nothing in Kubernetes was changed; run again once the "
                                "disk can be registered." % what)
 
+
 def query_volumes(client, page=PAGE, manager=None):
     """[volume facts] of every CNS volume, or None when the vCenter has no CNS (the endpoint is missing or answers a
     fault): for readers to whom a vCenter without CNS is no error."""
