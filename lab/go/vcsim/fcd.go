@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"strconv"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -30,11 +31,35 @@ func (f fcdCapacity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		register = bytes.Contains(body, []byte("RegisterDisk"))
 	}
-	f.next.ServeHTTP(w, r)
-	if register {
-		f.fill()
+	if !register {
+		f.next.ServeHTTP(w, r)
+		return
 	}
+	// The answer (the new FCD) is held until its capacity is filled in, so that it says the real size too.
+	rec := &heldResponse{header: http.Header{}, status: http.StatusOK}
+	f.next.ServeHTTP(rec, r)
+	body := rec.body.Bytes()
+	if mb := f.fill(); mb > 0 {
+		body = bytes.Replace(body, []byte("<capacityInMB>0</capacityInMB>"),
+			[]byte("<capacityInMB>"+strconv.FormatInt(mb, 10)+"</capacityInMB>"), 1)
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(body)
 }
+
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header         { return h.header }
+func (h *heldResponse) Write(b []byte) (int, error) { return h.body.Write(b) }
+func (h *heldResponse) WriteHeader(status int)      { h.status = status }
 
 // vmdkCapacity is the capacity (bytes) the descriptor of a vmdk on a local datastore declares, or 0.
 func vmdkCapacity(reg *simulator.Registry, ds types.ManagedObjectReference, filePath string) int64 {
@@ -55,7 +80,8 @@ func vmdkCapacity(reg *simulator.Registry, ds types.ManagedObjectReference, file
 	return desc.Capacity()
 }
 
-func (f fcdCapacity) fill() {
+// fill gives every FCD without capacity its vmdk's; it answers the capacity (MB) of the last one it filled.
+func (f fcdCapacity) fill() (filled int64) {
 	reg := f.model.Map()
 	vsom := reg.VStorageObjectManager()
 	ctx := &simulator.Context{Map: reg}
@@ -67,8 +93,10 @@ func (f fcdCapacity) fill() {
 				}
 				if b, ok := obj.Config.Backing.(*types.BaseConfigInfoDiskFileBackingInfo); ok {
 					obj.Config.CapacityInMB = vmdkCapacity(reg, ds, b.FilePath) / (1024 * 1024)
+					filled = obj.Config.CapacityInMB
 				}
 			}
 		}
 	})
+	return filled
 }
