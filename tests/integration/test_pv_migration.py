@@ -181,7 +181,9 @@ def test_in_tree_volumes_on_a_cluster_member_a_folder_datastore_and_a_plain_one_
         assert file_exists(vsphere, v["real"], v["path"])
     # vCenter saw registrations only: no disk created, copied, moved or deleted (the same files, not new ones)
     assert sorted(e["method"] for e in mutating_soap_calls(entries)) == ["RegisterDisk"] * 3
-    assert [e["method"] for e in entries if e.get("method", "").startswith("Cns")] == ["CnsCreateVolume"] * 3
+    # each registration, then CNS read back for its outcome (the task's result is of the vsan API)
+    assert [e["method"] for e in entries if e.get("method", "").startswith("Cns")] == [
+        "CnsCreateVolume", "CnsQueryVolume"] * 3
 
     # a second run: nothing to do
     vcsim_trace.mark()
@@ -502,3 +504,35 @@ def test_the_real_csi_driver_attaches_the_rewritten_volume_to_a_pod_node_with_th
         labcsi.unmounted(core, node)
         labcsi.wait_detached(storage, v["pv"], node)
     assert file_exists(vsphere, v["real"], v["path"])
+
+
+def register_fcd(si, v):
+    """The volume's vmdk registered as a First Class Disk beforehand (RegisterDisk, as an operator may have done)."""
+    content, _dc = vc(si)
+    url = "https://%s/folder/%s?dcPath=DC0&dsName=%s" % (os.environ["VMWARE_HOST"], v["path"], v["real"])
+    return content.vStorageObjectManager.RegisterDisk(path=url, name=v["pv"])
+
+
+def test_the_cns_lookup_of_many_volumes_is_one_cns_query_and_a_registered_disk_reports_its_real_capacity(
+        playbook, kube, vsphere, ns, vcsim_trace):
+    vols = make_volumes(playbook, ns, places=("plain", "cluster", "folder"))
+    fcds = [register_fcd(vsphere, v) for v in vols]
+    # vCenter reads the disk's size from its vmdk (64 MiB): the First Class Disk says so
+    assert [f.config.capacityInMB for f in fcds] == [64] * 3
+    names = [v["pv"] for v in vols]
+
+    vcsim_trace.mark()
+    r = migrate(playbook, names, check=True)
+    assert r.rc == 0, r
+    assert [v["steps"] for v in r["migrate"]["volumes"]] == [["retain", "cns", "record", "delete", "create",
+                                                             "finish"]] * 3, r["migrate"]["volumes"]
+    queries = [e for e in vcsim_trace.entries() if e.get("method") == "CnsQueryVolume"]
+    assert len(queries) == 1, "one CnsQueryVolume for the 3 volumes, not one per volume"
+
+    r = migrate(playbook, names)
+    assert r.rc == 0, r["migrate"].get("msg")
+    for v, fcd in zip(vols, fcds):
+        assert r["migrate"]["volumes"][names.index(v["pv"])]["fcd_id"] == fcd.config.id.id
+        assert [f.config.capacityInMB for f in fcd_of_file(vsphere, v["real"], v["path"])] == [64]
+        volume = cns_volume(vsphere, fcd.config.id.id)
+        assert volume is not None and "<capacityInMb>64</capacityInMb>" in volume, volume

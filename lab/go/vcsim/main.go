@@ -227,7 +227,7 @@ func main() {
 
 	s := model.Service.NewServer()
 	defer s.Close()
-	s.Server.Config.Handler = withDiskUUIDs(model.Map(), requestFixups{next: s.Server.Config.Handler}) // diskuuid.go
+	s.Server.Config.Handler = withDiskUUIDs(model.Map(), fcdCapacity{next: requestFixups{next: s.Server.Config.Handler}, model: model}) // diskuuid.go, fcd.go
 	var trace *tracer
 	if *tracePath != "" {
 		f, err := os.OpenFile(*tracePath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

@@ -1,149 +1,150 @@
 # -*- coding: utf-8 -*-
 # Copyright: vsphere_k8s.cloud_provider contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Cloud Native Storage (CNS) volumes of First Class Disks: which are registered, and the registration of an existing
-First Class Disk as a static CNS block volume (CnsCreateVolume with the disk as backing), as the vSphere CSI
+"""Cloud Native Storage (CNS) of a vCenter, on pyVmomi's vim.cns types: the volumes CNS knows (every volume, paged by
+the query's cursor, or a set of volume ids in one query, never one request per id), and the registration of an
+existing First Class Disk as a static CNS block volume (CnsCreateVolume with the disk as backing), as the vSphere CSI
 driver's syncer does for a static CSI PersistentVolume.
 
-CNS answers on the vsan service endpoint (/vsanHealth) in the vCenter session. Plain SOAP read with the standard
-library: pyVmomi reads neither the CNS results nor a TaskInfo whose entity is the CnsVolumeManager.
+CNS answers on the vsan service endpoint (/vsanHealth, as govmomi's cns client reaches it) in the vCenter session.
 """
 
 from __future__ import annotations
 
-import http.client
-import re
-import time
-import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape
-
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import TaskFailed, wait_for_task
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import side_channel_context
 
+try:
+    from pyVmomi import SoapStubAdapter, vim
+except ImportError:
+    pass
+
 PATH = "/vsanHealth"
-SOAP_ACTION = "urn:vsan/7.0"
-ENVELOPE = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
-            'envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>%s</soapenv:Body>'
-            '</soapenv:Envelope>')
-QUERY = ('<CnsQueryVolume xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this>'
-         '<filter xsi:type="CnsQueryFilter">%s</filter></CnsQueryVolume>')
-CREATE = ('<CnsCreateVolume xmlns="urn:vsan"><_this type="CnsVolumeManager">cns-volume-manager</_this><createSpecs>'
-          '<name>{name}</name><volumeType>BLOCK</volumeType><metadata><containerCluster><clusterType>KUBERNETES'
-          '</clusterType><clusterId>{cluster}</clusterId><vSphereUser>{user}</vSphereUser><clusterFlavor>VANILLA'
-          '</clusterFlavor></containerCluster><entityMetadata xsi:type="CnsKubernetesEntityMetadata"><entityName>'
-          '{name}</entityName><delete>false</delete><entityType>PERSISTENT_VOLUME</entityType><namespace></namespace>'
-          '</entityMetadata></metadata><backingObjectDetails xsi:type="CnsBlockBackingDetails"><backingDiskId>{fcd}'
-          '</backingDiskId></backingObjectDetails></createSpecs></CnsCreateVolume>')
-TASK = ('<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">%s</_this><specSet><propSet>'
-        '<type>Task</type><pathSet>info.state</pathSet><pathSet>info.error</pathSet><pathSet>info.result</pathSet>'
-        '</propSet><objectSet><obj type="Task">%s</obj></objectSet></specSet><options></options>'
-        '</RetrievePropertiesEx>')
+PAGE = 500
+VERSION = "vsan.version.version12"   # the vsan API of vSphere 7.0 (urn:vsan/7.0): CnsQueryVolume and its cursor
+MANAGER = "cns-volume-manager"
 
 
-def _local(tag):
-    return tag.rsplit("}", 1)[-1]
+def _stub(client, path):
+    """A SOAP stub in the vsan namespace and version on `path`, with the vCenter session's cookie."""
+    params = client.params
+    stub = SoapStubAdapter(host=params["hostname"], port=params["port"], path=path, version=VERSION,
+                           sslContext=side_channel_context(params),
+                           httpConnectionTimeout=params.get("timeout") or None)
+    stub.cookie = client.si._stub.cookie
+    return stub
 
 
-def _fault_text(el):
-    """The fault's type and message of a <fault> or <error> element."""
-    kind = None
-    msg = None
-    for e in el.iter():
-        name = _local(e.tag)
-        if name in ("fault", "error") and kind is None:
-            for k, v in e.attrib.items():
-                if _local(k) == "type":
-                    kind = v
-        if name in ("localizedMessage", "msg", "faultMessage") and e.text and not msg:
-            msg = e.text
-    return kind or "fault", msg or ""
+def volume_manager(client):
+    """The CNS volume manager on the vsan endpoint, with the vCenter session's cookie."""
+    return vim.cns.VolumeManager(MANAGER, _stub(client, PATH))
+
+
+def volume_facts(v):
+    """{id, name, datastore_url, capacity_bytes, path, type, created} of a vim.cns.Volume."""
+    details = getattr(v, "backingObjectDetails", None)
+    mb = getattr(details, "capacityInMb", None)
+    created = getattr(v, "createTime", None)
+    return dict(id=v.volumeId.id if v.volumeId else None, name=v.name, datastore_url=v.datastoreUrl,
+                capacity_bytes=int(mb) * 1024 * 1024 if mb is not None else None,
+                path=getattr(details, "backingDiskPath", None), type=v.volumeType,
+                created=created.strftime("%Y-%m-%d") if created else None)
+
+
+def _no_cns(what, e):
+    text = str(getattr(e, "msg", None) or e)
+    if "404" in text or "Not Found" in text:
+        return VsphereError("%s: this vCenter has no Cloud Native Storage service (HTTP 404 on %s); CNS needs "
+                            "vSphere 6.7 U3 or newer." % (what, PATH))
+    return VsphereError("%s failed: %s" % (what, text or type(e).__name__))
 
 
 class Cns:
     """The CNS volume manager of a vCenter, in the session of a VsphereClient."""
 
-    def __init__(self, client):
+    def __init__(self, client, manager=None):
         self.client = client
-        self.params = client.params
+        self._manager = manager
 
-    def _post(self, path, body, action):
-        conn = http.client.HTTPSConnection(self.params["hostname"], self.params["port"],
-                                           context=side_channel_context(self.params),
-                                           timeout=self.params.get("timeout") or 120)
-        try:
-            conn.request("POST", path, (ENVELOPE % body).encode("utf-8"), {
-                "Cookie": self.client.session_cookie, "Content-Type": "text/xml; charset=utf-8",
-                "SOAPAction": action})
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        finally:
-            conn.close()
+    @property
+    def manager(self):
+        if self._manager is None:
+            self._manager = volume_manager(self.client)
+        return self._manager
 
-    def _call(self, body, what):
-        status, data = self._post(PATH, body, SOAP_ACTION)
-        if status == 404:
-            raise VsphereError("%s: this vCenter has no Cloud Native Storage service (HTTP 404 on %s); CNS needs "
-                               "vSphere 6.7 U3 or newer." % (what, PATH))
-        try:
-            root = ET.fromstring(data)
-        except ET.ParseError:
-            raise VsphereError("%s: vCenter answered HTTP %s with something that is not SOAP." % (what, status))
-        fault = next((e for e in root.iter() if _local(e.tag) == "Fault"), None)
-        if fault is not None or status != 200:
-            text = next((e.text for e in root.iter() if _local(e.tag) == "faultstring"), None)
-            raise VsphereError("%s failed: %s" % (what, text or "HTTP %s" % status))
-        return root
+    def query(self, volume_ids=None, page=PAGE):
+        """[volume facts] of the volumes CNS knows: every volume, or those among volume_ids (one query for them all),
+        in pages of `page` until the cursor reaches totalRecords. Raises VsphereError when CNS cannot be read."""
+        ids = sorted({i for i in volume_ids or () if i}) if volume_ids is not None else None
+        if ids is not None and not ids:
+            return []
+        what = "Querying CNS volumes" + (" %s" % ", ".join(ids) if ids else "")
+        out, seen, offset = [], set(), 0
+        while True:
+            flt = vim.cns.QueryFilter(cursor=vim.cns.Cursor(offset=offset, limit=page))
+            if ids is not None:
+                flt.volumeIds = [vim.cns.VolumeId(id=i) for i in ids]
+            try:
+                result = self.manager.Query(filter=flt)
+            except Exception as e:  # pylint: disable=broad-except
+                # 404 (no vsan service), a SOAP fault (NotFound, NotSupported, ...), a broken link or answer
+                raise _no_cns(what, e) from e
+            volumes = list(result.volumes or [])
+            for v in volumes:
+                facts = volume_facts(v)
+                if facts["id"] and facts["id"] not in seen:
+                    seen.add(facts["id"])
+                    out.append(facts)
+            cursor = result.cursor
+            nxt = cursor.offset if cursor is not None else None
+            total = cursor.totalRecords if cursor is not None else None
+            # a server that does not paginate answers no total (or no progress): that page was everything
+            if not volumes or total is None or nxt is None or nxt <= offset or nxt >= total:
+                return out
+            offset = nxt
 
     def registered(self, fcd_ids):
-        """The ids among fcd_ids that CNS knows as volumes (one CnsQueryVolume)."""
-        ids = [i for i in fcd_ids if i]
-        if not ids:
-            return set()
-        root = self._call(QUERY % "".join("<volumeIds><id>%s</id></volumeIds>" % escape(i) for i in ids),
-                          "Querying CNS volumes %s" % ", ".join(ids))
-        found = set()
-        for vol in root.iter():
-            if _local(vol.tag) != "volumes":
-                continue
-            for vid in vol:
-                if _local(vid.tag) == "volumeId":
-                    for e in vid:
-                        if _local(e.tag) == "id" and e.text:
-                            found.add(e.text)
-        return found & set(ids)
+        """The ids among fcd_ids that CNS knows as volumes (one CnsQueryVolume for them all)."""
+        ids = {i for i in fcd_ids if i}
+        return {v["id"] for v in self.query(ids)} & ids if ids else set()
 
     def register_static(self, name, fcd_id, cluster_id, timeout=300):
         """CnsCreateVolume of an existing First Class Disk (its id as backing disk): no new disk. A disk CNS knows
         already (AlreadyRegistered) is a success."""
         what = "Registering First Class Disk %s in CNS (volume %s)" % (fcd_id, name)
-        root = self._call(CREATE.format(name=escape(name), cluster=escape(cluster_id),
-                                        user=escape(self.params["username"]), fcd=escape(fcd_id)), what)
-        ret = next((e for e in root.iter() if _local(e.tag) == "returnval"), None)
-        if ret is None or not (ret.text or "").strip():
-            raise VsphereError("%s: vCenter answered no task." % what)
-        self.client.changes.append("CnsCreateVolume %s" % fcd_id)
-        state, info = self._wait(ret.text.strip(), what, timeout)
-        if state == "error":
-            kind, msg = _fault_text(info)
-            raise VsphereError("%s failed: %s %s" % (what, kind, msg))
-        result = [e for e in info.iter() if _local(e.tag) == "fault"]
-        for f in result:
-            kind, msg = _fault_text(f)
-            if "AlreadyRegistered" not in kind:
-                raise VsphereError("%s failed: %s %s" % (what, kind, msg))
+        spec = vim.cns.VolumeCreateSpec(
+            name=name, volumeType="BLOCK",
+            metadata=vim.cns.VolumeMetadata(
+                containerCluster=vim.cns.ContainerCluster(
+                    clusterType="KUBERNETES", clusterId=cluster_id, vSphereUser=self.client.params["username"],
+                    clusterFlavor="VANILLA"),
+                entityMetadata=[vim.cns.KubernetesEntityMetadata(
+                    entityName=name, delete=False, entityType="PERSISTENT_VOLUME", namespace="")]),
+            backingObjectDetails=vim.cns.BlockBackingDetails(backingDiskId=fcd_id))
+        try:
+            task = self.manager.Create([spec])
+        except Exception as e:  # pylint: disable=broad-except
+            raise _no_cns(what, e) from e
+        started = getattr(self.client, "in_flight", None)
+        if started is not None:
+            started[task._moId] = "CnsCreateVolume"
+        try:
+            # info.result (a vim.cns.VolumeOperationBatchResult) is not read: it is of the vsan API, which pyVmomi
+            # reads in a vim25 session as its vim25 base type. The volume's outcome is read back from CNS instead.
+            wait_for_task(self.client, task, timeout=timeout, label="CnsCreateVolume %s" % fcd_id, result=False)
+        except TaskFailed as e:
+            raise VsphereError("%s failed: %s" % (what, e)) from e
+        if fcd_id not in self.registered([fcd_id]):
+            raise VsphereError("%s failed: the task ended, but CNS does not list the disk as a volume (vCenter's "
+                               "events of the task say why). Nothing in Kubernetes was changed; run again once the "
+                               "disk can be registered." % what)
 
-    def _wait(self, task, what, timeout):
-        pc = self.client.content.propertyCollector._moId
-        deadline = time.monotonic() + timeout
-        poll = 0.05
-        while True:
-            status, data = self._post("/sdk", TASK % (escape(pc), escape(task)), "urn:vim25/8.0.3.0")
-            text = data.decode("utf-8", "replace")
-            m = re.search(r"<name>info\.state</name><val[^>]*>(\w+)<", text)
-            if status == 200 and m and m.group(1) in ("success", "error"):
-                return m.group(1), ET.fromstring(data)
-            if time.monotonic() > deadline:
-                raise VsphereError("%s: the task %s did not end within %ss; it may still run on vCenter. Run again: "
-                                   "a registered volume is found and kept." % (what, task, timeout))
-            time.sleep(poll)
-            poll = min(poll * 2, 1.0)
+
+def query_volumes(client, page=PAGE, manager=None):
+    """[volume facts] of every CNS volume, or None when the vCenter has no CNS (the endpoint is missing or answers a
+    fault): for readers to whom a vCenter without CNS is no error."""
+    try:
+        return Cns(client, manager).query(page=page)
+    except Exception:  # pylint: disable=broad-except
+        return None

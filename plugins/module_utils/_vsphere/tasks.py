@@ -74,11 +74,13 @@ class TaskWatch:
     labels: {task moid: what the task works on}, used in messages. results: {task moid: result}; the results of
     failed tasks are TaskFailed instances (never raised, so the caller can say which of many items failed and keep
     the others). Tasks that succeed and change something are added to client.changes. A connection that breaks
-    (or falls silent) while tasks are in flight raises TasksCutOff naming them.
+    (or falls silent) while tasks are in flight raises TasksCutOff naming them. result=False leaves info.result
+    unread (None): for tasks of another API (CNS) whose result types the vim25 session cannot read.
     """
 
-    def __init__(self, client, timeout=3600, labels=None):
+    def __init__(self, client, timeout=3600, labels=None, result=True):
         self.client, self.timeout = client, timeout
+        self.props = TASK_PROPS if result else [p for p in TASK_PROPS if p != "info.result"]
         self.labels = {}
         self.pending, self.results = {}, {}
         self.started = getattr(client, "in_flight", None) or {}
@@ -100,7 +102,7 @@ class TaskWatch:
         """One read of every pending task; returns the moids that ended in it."""
         client, pending, labels, kinds, started = self.client, self.pending, self.labels, self.kinds, self.started
         try:
-            objects = collect_objects(client, list(pending.values()), TASK_PROPS)
+            objects = collect_objects(client, list(pending.values()), self.props)
         except CONNECTION_ERRORS as e:
             raise _cut_off(client, e, pending, labels, kinds,
                            getattr(client, "params", {}).get("timeout")) from e
@@ -133,12 +135,12 @@ class TaskWatch:
         return ended
 
 
-def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None):
+def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=None, result=True):
     """Wait until every task has ended. One PropertyCollector call a poll, whatever the number of tasks.
 
     labels: {task moid: what the task works on}, used in messages. Returns {task moid: result} (see TaskWatch).
     """
-    watch = TaskWatch(client, timeout, labels)
+    watch = TaskWatch(client, timeout, labels, result)
     watch.add(tasks)
     while watch.pending:
         watch.poll()
@@ -148,10 +150,10 @@ def wait_for_tasks(client, tasks, timeout=3600, poll=0.05, max_poll=1.0, labels=
     return watch.results
 
 
-def wait_for_task(client, task, timeout=3600, label=None):
+def wait_for_task(client, task, timeout=3600, label=None, result=True):
     """Wait for one task; raise TaskFailed with vCenter's message when it fails."""
-    result = wait_for_tasks(client, [task], timeout=timeout,
-                            labels={task._moId: label} if label else None)[task._moId]
+    result = wait_for_tasks(client, [task], timeout=timeout, labels={task._moId: label} if label else None,
+                            result=result)[task._moId]
     if isinstance(result, TaskFailed):
         raise result
     return result

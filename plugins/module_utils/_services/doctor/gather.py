@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.nodes import node_summary
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import cloudconf
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.cns import query_volumes
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.cns import query_volumes
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
     storage_classes as sc_mod,
     volumes as vol_mod,

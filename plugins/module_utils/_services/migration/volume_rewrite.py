@@ -235,6 +235,7 @@ class VolumeRewrite:
         self.diff = dict(before=[], after=[])
         self.status = dict(changed=False, volumes=self.results)
         self._store = None
+        self._cns = None  # (fcd ids asked, fcd ids CNS knows)
         self.to_restore = {}
 
     # -- reads ------------------------------------------------------------------------------------
@@ -273,6 +274,38 @@ class VolumeRewrite:
         fcd = store.fcds(ds).get(disk.with_datastore(ds.name))
         uuid = store.descriptors([(disk, ds)])[disk]["uuid"]
         return ds, disk, fcd["id"] if fcd else None, uuid
+
+    def cns_known(self, fcd_id):
+        """Whether CNS knows the First Class Disk as a volume. The first call asks CNS about the First Class Disks of
+        every in-tree PersistentVolume named, in one CnsQueryVolume (never one request per volume)."""
+        if not fcd_id:
+            return False
+        if self._cns is None or fcd_id not in self._cns[0]:
+            ids = {fcd_id}
+            if self._cns is None:
+                ids |= self.named_fcd_ids()
+            known = Cns(self.module.vsphere).registered(ids)
+            asked, before = self._cns or (set(), set())
+            self._cns = (asked | ids, before | known)
+        return fcd_id in self._cns[1]
+
+    def named_fcd_ids(self):
+        """The First Class Disk ids of the in-tree volumes named (those the datastores' FCD catalogs list)."""
+        store = self.store()
+        ids = set()
+        for name in self.p["names"]:
+            pv = self.pvs.get(name)
+            if not pv or kind_of(pv) != "in_tree":
+                continue
+            try:
+                disk = parse_disk(pv["spec"]["vsphereVolume"].get("volumePath"))
+                ds = store.datastore(disk.datastore)
+                fcd = store.fcds(ds).get(disk.with_datastore(ds.name))
+            except (DiskSpecError, VsphereError, TypeError, AttributeError):
+                continue  # its own turn says what is wrong with it
+            if fcd:
+                ids.add(fcd["id"])
+        return ids
 
     # -- writes -----------------------------------------------------------------------------------
     def note(self, entry, step):
@@ -345,7 +378,7 @@ class VolumeRewrite:
                 raise Refused("in use and cannot be freed: %s" % "; ".join(problems))
         else:
             self.check_detached(ds, disk, ns, ref["name"], wait=False)
-        cns_known = bool(fcd_id) and fcd_id in Cns(self.module.vsphere).registered([fcd_id])
+        cns_known = self.cns_known(fcd_id)
         policy = pv["spec"].get("persistentVolumeReclaimPolicy")
         todo = plan_steps("in_tree", bool(pods), fcd_id, cns_known, "retained" if policy == "Retain" else policy)
         if self.check:

@@ -1,8 +1,8 @@
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor import (
     capacity,
-    cns,
     volumes,
 )
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import cns
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._services.doctor.checks import run_checks
 from doctor_snapshots import checks_of
 from test_doctor_storage import FCD, GIB, storage
