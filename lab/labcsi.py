@@ -105,7 +105,11 @@ def evict(core, namespace, pod_name, timeout=60):
     old = _get_pod(core, namespace, pod_name)
     if old is None:
         return
-    core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
+    try:
+        core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
+    except ApiException as e:
+        if e.status != 404:  # else gone meanwhile (the garbage collector, after its owner was deleted)
+            raise
 
     def gone():
         pod = _get_pod(core, namespace, pod_name)
