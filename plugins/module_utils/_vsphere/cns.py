@@ -11,7 +11,7 @@ CNS answers on the vsan service endpoint (/vsanHealth, as govmomi's cns client r
 
 from __future__ import annotations
 
-from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import VsphereError
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import CONNECTION_ERRORS, VsphereError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tasks import TaskFailed, wait_for_task
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere.tls import side_channel_context
 
@@ -52,6 +52,13 @@ def volume_facts(v):
                 created=created.strftime("%Y-%m-%d") if created else None)
 
 
+def _link_broke(e):
+    """A connection that broke or fell silent (not a 404 of a vCenter without CNS): passed on untouched, so the module
+    base says the link broke during the call and to run the task again."""
+    text = str(getattr(e, "msg", None) or e)
+    return isinstance(e, CONNECTION_ERRORS) and "404" not in text and "Not Found" not in text
+
+
 def _no_cns(what, e):
     text = str(getattr(e, "msg", None) or e)
     if "404" in text or "Not Found" in text:
@@ -89,6 +96,8 @@ class Cns:
                 result = self.manager.Query(filter=flt)
             except Exception as e:  # pylint: disable=broad-except
                 # 404 (no vsan service), a SOAP fault (NotFound, NotSupported, ...), a broken link or answer
+                if _link_broke(e):
+                    raise
                 raise _no_cns(what, e) from e
             volumes = list(result.volumes or [])
             for v in volumes:
@@ -125,6 +134,8 @@ class Cns:
         try:
             task = self.manager.Create([spec])
         except Exception as e:  # pylint: disable=broad-except
+            if _link_broke(e):
+                raise
             raise _no_cns(what, e) from e
         started = getattr(self.client, "in_flight", None)
         if started is not None:
