@@ -348,31 +348,3 @@ func cnsRequestTypes(body []byte) []byte {
 	out = append(out, body[m[3]:]...)
 	return out
 }
-
-// CnsDeleteVolume deletes every volume the call names, as vCenter does, with one result per volume (NotFound in the
-// result of a volume CNS does not know). The stock simulator deletes none when a call names more than one.
-func (m *labCns) CnsDeleteVolume(ctx *simulator.Context, req *cnstypes.CnsDeleteVolume) soap.HasFault {
-	vctx := ctx.For(vim25.Path)
-	task := simulator.CreateTask(m, "CnsDeleteVolume", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		if len(req.VolumeIds) == 0 {
-			return nil, &types.InvalidArgument{InvalidProperty: "InputSpec"}
-		}
-		var results []cnstypes.BaseCnsVolumeOperationResult
-		for _, id := range req.VolumeIds {
-			one := m.CnsVolumeManager.CnsDeleteVolume(ctx, &cnstypes.CnsDeleteVolume{
-				This: req.This, VolumeIds: []cnstypes.CnsVolumeId{id}, DeleteDisk: req.DeleteDisk})
-			ref := one.(*methods.CnsDeleteVolumeBody).Res.Returnval
-			t := vctx.Map.Get(ref).(*simulator.Task)
-			t.Wait()
-			res := cnstypes.BaseCnsVolumeOperationResult(&cnstypes.CnsVolumeOperationResult{VolumeId: id})
-			if t.Info.Error != nil {
-				res.GetCnsVolumeOperationResult().Fault = t.Info.Error
-			} else if batch, ok := t.Info.Result.(*cnstypes.CnsVolumeOperationBatchResult); ok && len(batch.VolumeResults) == 1 {
-				res = batch.VolumeResults[0]
-			}
-			results = append(results, res)
-		}
-		return &cnstypes.CnsVolumeOperationBatchResult{VolumeResults: results}, nil
-	})
-	return &methods.CnsDeleteVolumeBody{Res: &cnstypes.CnsDeleteVolumeResponse{Returnval: task.Run(vctx)}}
-}
