@@ -167,7 +167,9 @@ def mutating_soap_calls(entries):
 
 
 def audit_writes(events, user="lab-admin"):
-    """Persisted writes by the lab's admin user: no dry runs, no reads."""
+    """Persisted writes by the lab's admin user: no dry runs, no reads, no request the apiserver refused (an invalid
+    or forbidden write answers 4xx and persists nothing)."""
     return [e for e in events if e.get("verb") in ("create", "update", "patch", "delete", "deletecollection")
             and e.get("user", {}).get("username") == user and "dryRun=All" not in e.get("requestURI", "")
-            and e.get("stage") == "ResponseComplete"]
+            and e.get("stage") == "ResponseComplete"
+            and (e.get("responseStatus") or {}).get("code", 200) < 400]
