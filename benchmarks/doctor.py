@@ -10,19 +10,19 @@ from _harness import OURS_BIN, run_playbook, table
 N = 100
 DOCTOR = {"name": "doctor", "vsphere_k8s.cloud_provider.doctor": {"node_folder": "kubernetes", "datacenter": "DC0"}}
 
-rows = [("doctor, %s VMs, demo volumes (run 1)" % os.environ.get("LAB_VMS", "?"),) + run_playbook(OURS_BIN, [DOCTOR])]
-rows.append(("doctor, demo volumes (run 2)",) + run_playbook(OURS_BIN, [DOCTOR]))
+rows = [("doctor, %s VMs, demo volumes (run 1)" % os.environ.get("LAB_VMS", "?"), run_playbook(OURS_BIN, [DOCTOR]))]
+rows.append(("doctor, demo volumes (run 2)", run_playbook(OURS_BIN, [DOCTOR])))
 tag = uuid.uuid4().hex[:6]
 disks = ["[LocalDS_1] kubevols/docbench-%s-%03d.vmdk" % (tag, i) for i in range(N)]
 setup = run_playbook(OURS_BIN, [{"name": "disks", "vsphere_k8s.cloud_provider.vmdk": {
     "size": "64Mi", "disks": [{"path": p} for p in disks]}}])
-if setup[3] != 0:
+if setup.rc != 0:
     sys.exit("creating the disks failed")
 pvs = run_playbook(OURS_BIN, [{"name": "pvs", "vsphere_k8s.cloud_provider.persistent_volume": {
     "provisioner": "in_tree", "capacity": "64Mi",
     "volumes": [{"name": "docbench-%s-%03d" % (tag, i), "path": p} for i, p in enumerate(disks)]}}])
-if pvs[3] != 0:
+if pvs.rc != 0:
     sys.exit("creating the PVs failed")
-rows.append(("doctor, + %d in-tree PVs (run 1)" % N,) + run_playbook(OURS_BIN, [DOCTOR]))
-rows.append(("doctor, + %d in-tree PVs (run 2)" % N,) + run_playbook(OURS_BIN, [DOCTOR]))
+rows.append(("doctor, + %d in-tree PVs (run 1)" % N, run_playbook(OURS_BIN, [DOCTOR])))
+rows.append(("doctor, + %d in-tree PVs (run 2)" % N, run_playbook(OURS_BIN, [DOCTOR])))
 table(rows)
