@@ -65,7 +65,7 @@ docs:
 		sphinx-build -q -b html -c . rst "$(CURDIR)/.build/docs"
 	@echo "docs: $(CURDIR)/.build/docs/index.html"
 
-bench: lab
+bench: venv
 	@bash benchmarks/run.sh
 
 clean: lab-down

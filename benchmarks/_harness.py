@@ -18,6 +18,11 @@ PEERS_BIN = os.environ.get("PEERS_BIN", os.path.join(ROOT, ".venv-peers", "bin")
 TRACE = os.environ["LAB_VCSIM_TRACE"]
 CALLBACKS = os.path.join(ROOT, "tests", "integration", "callback_plugins")
 RTTS = [float(x) for x in os.environ.get("BENCH_RTTS", "0 20").split()]
+# Runs of each kind, the best of which is kept: ours (and the bare limit) take about a second, so a few more runs
+# cost little and keep a stray scheduler hiccup out of the ratios; a peer's run takes minutes and varies less.
+OURS_RUNS = int(os.environ.get("BENCH_OURS_RUNS", "5"))
+PEER_RUNS = int(os.environ.get("BENCH_PEER_RUNS", "2"))
+SUMMARY = os.environ.get("BENCH_SUMMARY")
 
 
 def set_rtt(ms):
@@ -137,8 +142,16 @@ def peer_connection():
                 username=os.environ["VMWARE_USER"], password=os.environ["VMWARE_PASSWORD"], validate_certs=False)
 
 
+def summary(line):
+    """Print a line of the results and keep it for the summary benchmarks/run.sh prints at the end."""
+    print(line)
+    if SUMMARY:
+        with open(SUMMARY, "a") as f:
+            f.write(line + "\n")
+
+
 def ratio_lines(label, ours, peer):
     """ours, peer: lists of Run (best of them)."""
-    return "%s: task time %.1fx, whole run %.1fx, SOAP requests %d vs %d" % (
+    return "%s: task time %.1fx, whole run %.1fx, SOAP requests %d vs %d (best of %d and of %d runs)" % (
         label, best(peer) / best(ours), best(peer, "whole") / best(ours, "whole"),
-        min(r.soap for r in ours), min(r.soap for r in peer))
+        min(r.soap for r in ours), min(r.soap for r in peer), len(ours), len(peer))

@@ -5,7 +5,7 @@ import os
 import sys
 import uuid
 
-from _harness import OURS_BIN, run_playbook, table
+from _harness import OURS_BIN, best, run_playbook, summary, table
 
 N = 100
 DOCTOR = {"name": "doctor", "vsphere_k8s.cloud_provider.doctor": {"node_folder": "kubernetes", "datacenter": "DC0"}}
@@ -26,3 +26,6 @@ if pvs.rc != 0:
 rows.append(("doctor, + %d in-tree PVs (run 1)" % N, run_playbook(OURS_BIN, [DOCTOR])))
 rows.append(("doctor, + %d in-tree PVs (run 2)" % N, run_playbook(OURS_BIN, [DOCTOR])))
 table(rows)
+summary("doctor, %s VMs: %.2f s, %d SOAP + %d HTTP; with %d more in-tree PVs: %.2f s, %d SOAP + %d HTTP" % (
+    os.environ.get("LAB_VMS", "?"), best([r for _label, r in rows[:2]]), rows[0][1].soap, rows[0][1].rest, N,
+    best([r for _label, r in rows[2:]]), rows[2][1].soap, rows[2][1].rest))

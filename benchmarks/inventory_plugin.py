@@ -13,7 +13,7 @@ import time
 
 import yaml
 
-from _harness import OURS_BIN, PEERS_BIN, peer_connection, trace_count, trace_since
+from _harness import OURS_BIN, PEERS_BIN, peer_connection, summary, trace_count, trace_since
 
 
 def run(bin_dir, config, suffix):
@@ -50,3 +50,8 @@ print("inventory: %d VMs" % total)
 print("%-56s %8s %6s %6s %6s" % ("ansible-inventory --list", "seconds", "SOAP", "HTTP", "hosts"))
 for label, seconds, soap, rest, hosts in rows:
     print("%-56s %8.2f %6d %6d %6d" % (label, seconds, soap, rest, hosts))
+for key, label in (("ours: the cluster's Nodes", "ours, the cluster's Nodes"), ("ours: every VM", "ours, every VM"),
+                   ("peer:", "peer vmware_vm_inventory")):
+    runs = [r for r in rows if r[0].startswith(key)]
+    summary("inventory_plugin, %d VMs: %s %.2f s, %d SOAP + %d HTTP, %d hosts (best of %d)" % (
+        total, label, min(r[1] for r in runs), runs[0][2], runs[0][3], runs[0][4], len(runs)))

@@ -14,6 +14,10 @@ cd "$ROOT"
 bash lab/venv.sh .venv newest
 bash lab/venv.sh .venv-peers peers
 export PEERS_BIN="$ROOT/.venv-peers/bin"
+# Every benchmark appends its result lines here; they are printed again together at the end.
+export BENCH_SUMMARY="${BENCH_SUMMARY:-$ROOT/.lab/bench-summary.txt}"
+mkdir -p "$(dirname "$BENCH_SUMMARY")"
+: >"$BENCH_SUMMARY"
 
 lab() { # LAB_VMS
     LAB_VMS="$1" bash lab/lab.sh up
@@ -49,3 +53,5 @@ case "${1:-all}" in
     all) side; curves ;;
     *) side "$@" ;;
 esac
+echo "===== summary (also in $BENCH_SUMMARY)"
+cat "$BENCH_SUMMARY"

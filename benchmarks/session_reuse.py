@@ -5,7 +5,7 @@ import os
 import sys
 import tempfile
 
-from _harness import OURS_BIN, RTTS, best, run_playbook, set_rtt, table, trace_count, trace_since
+from _harness import OURS_BIN, RTTS, best, run_playbook, set_rtt, summary, table, trace_count, trace_since
 
 TASKS = [{"name": "lookup %d" % i, "vsphere_k8s.cloud_provider.node_vm_info": {"names": ["k8s-worker-1"]}}
          for i in range(20)]
@@ -31,6 +31,8 @@ for rtt in RTTS:
     table([("without session_reuse (run %d): %d logins" % (i + 1, n), r) for i, (r, n) in enumerate(off)]
           + [("with session_reuse (run %d): %d login(s)" % (i + 1, n), r) for i, (r, n) in enumerate(on)])
     saved = best([x[0] for x in off]) - best([x[0] for x in on])
-    print("session_reuse at %g ms saves %.2f s of task time over 20 tasks (%.0f ms a task), %d SOAP requests"
-          % (rtt, saved, saved * 1000 / 20, off[0][0].soap - on[0][0].soap))
+    summary("session_reuse at %g ms saves %.2f s of task time over 20 tasks (%.0f ms a task; %.2f s against %.2f s), "
+            "%d SOAP requests, %d logins against %d" % (
+                rtt, saved, saved * 1000 / 20, best([x[0] for x in on]), best([x[0] for x in off]),
+                off[0][0].soap - on[0][0].soap, on[0][1], off[0][1]))
 os.environ.pop("VMWARE_SESSION_REUSE", None)

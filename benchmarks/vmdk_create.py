@@ -1,7 +1,7 @@
 """First Class Disks created in one vmdk task versus a loop of community.vmware.vmware_first_class_disk, on the lab,
 at each round-trip time of BENCH_RTTS (default "0 20" ms).
 
-  vmdk_create.py           50 disks, side by side with the peer (best of 2)
+  vmdk_create.py           50 disks, side by side with the peer (best of BENCH_OURS_RUNS / BENCH_PEER_RUNS)
   vmdk_create.py --curve   ours only at each size of BENCH_DISKS (default "10 100 500"): requests per disk
 """
 
@@ -9,8 +9,8 @@ import os
 import sys
 import uuid
 
-from _harness import (OURS_BIN, PEERS_BIN, RTTS, peer_connection, ratio_lines, run_playbook, set_rtt, table,
-                      trace_count, trace_since)
+from _harness import (OURS_BIN, OURS_RUNS, PEER_RUNS, PEERS_BIN, RTTS, best, peer_connection, ratio_lines,
+                      run_playbook, set_rtt, summary, table, trace_count, trace_since)
 
 
 def ours(n):
@@ -42,15 +42,16 @@ if "--curve" in sys.argv[1:]:
         set_rtt(rtt)
         for n in [int(x) for x in os.environ.get("BENCH_DISKS", "10 100 500").split()]:
             r = ours(n)
-            print("curve vmdk: %4d first class disks  rtt %4g ms  SOAP %5d (%.2f per disk)  task %7.2f s  peak %6.1f MB"
+            summary("curve vmdk: %4d first class disks  rtt %4g ms  SOAP %5d (%.2f per disk)  task %7.2f s  peak %6.1f MB"
                   % (n, rtt, r.soap, r.soap / float(n), r.task, r.peak_mb))
     sys.exit(0)
 
 for rtt in RTTS:
     set_rtt(rtt)
-    o = [ours(50), ours(50)]
-    p = [peer(50), peer(50)]
+    o = [ours(50) for _ in range(OURS_RUNS)]
+    p = [peer(50) for _ in range(PEER_RUNS)]
     print("--- 50 first class disks, round trip %g ms" % rtt)
     table([("ours: vmdk, 50 first class disks in one task (run %d)" % (i + 1), r) for i, r in enumerate(o)]
           + [("peer: vmware_first_class_disk x50 (run %d)" % (i + 1), r) for i, r in enumerate(p)])
-    print(ratio_lines("speed-up over the peer at %g ms (best of 2)" % rtt, o, p))
+    summary("vmdk_create, 50 FCDs, %g ms: " % rtt + ratio_lines(
+        "ours %.2f s (%d SOAP + %d HTTP), peer %.2f s, speed-up" % (best(o), o[0].soap, o[0].rest, best(p)), o, p))
