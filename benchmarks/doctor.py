@@ -1,14 +1,30 @@
 """The doctor on the lab (LAB_VMS=5000 by default in benchmarks/run.sh): task time and vCenter requests with the
-demo's volumes, then with 100 more in-tree PVs (requests must stay the same). Run after 'make demo'."""
+demo's volumes, then with 100 more in-tree PVs (requests must stay the same). Run after 'make demo'.
+
+  doctor.py           the table above
+  doctor.py --curve   one line per round-trip time of BENCH_RTTS (for the inventory-size curve): requests, task
+                      time and peak memory (best of BENCH_OURS_RUNS)
+"""
 
 import os
 import sys
 import uuid
 
-from _harness import OURS_BIN, best, run_playbook, summary, table
+from _harness import OURS_BIN, OURS_RUNS, RTTS, best, run_playbook, set_rtt, summary, table
 
 N = 100
 DOCTOR = {"name": "doctor", "vsphere_k8s.cloud_provider.doctor": {"node_folder": "kubernetes", "datacenter": "DC0"}}
+
+if "--curve" in sys.argv[1:]:
+    for rtt in RTTS:
+        set_rtt(rtt)
+        runs = [run_playbook(OURS_BIN, [DOCTOR]) for _ in range(OURS_RUNS)]
+        if not all(r.ok() for r in runs):
+            sys.exit("the doctor failed")
+        summary("curve doctor: inventory %6s VMs  rtt %4g ms  SOAP %3d  HTTP %2d  task %6.2f s  module %6.2f s  peak %6.1f MB"
+                % (os.environ.get("LAB_VMS", "?"), rtt, runs[0].soap, runs[0].rest, best(runs), best(runs, "module"),
+                   max(r.peak_mb for r in runs)))
+    sys.exit(0)
 
 rows = [("doctor, %s VMs, demo volumes (run 1)" % os.environ.get("LAB_VMS", "?"), run_playbook(OURS_BIN, [DOCTOR]))]
 rows.append(("doctor, demo volumes (run 2)", run_playbook(OURS_BIN, [DOCTOR])))

@@ -5,8 +5,8 @@
 #   benchmarks/run.sh side [NAME ...] side by side with the peers at LAB_VMS (default 5000) VMs, best of 2
 #                                     (default: every benchmarks/*.py)
 #   benchmarks/run.sh curves          ours (and the physical limit) at several sizes: inventory BENCH_INVENTORY
-#                                     ("1000 5000 20000" VMs), disks BENCH_DISKS ("10 100 500"), PVs BENCH_PVS
-#                                     ("10 100 1000")
+#                                     ("1000 5000 20000" VMs: node lookup, doctor, inventory plugin), disks
+#                                     BENCH_DISKS ("10 100 500"), PVs BENCH_PVS ("10 100 1000")
 # Each at every round-trip time of BENCH_RTTS ("0 20" ms) of the lab's link in front of vcsim (lab/lab.sh rtt).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,6 +41,8 @@ curves() {
     for n in ${BENCH_INVENTORY:-1000 5000 20000}; do
         lab "$n"
         .venv/bin/python benchmarks/node_lookup.py --curve
+        .venv/bin/python benchmarks/doctor.py --curve
+        .venv/bin/python benchmarks/inventory_plugin.py --curve
     done
     .venv/bin/python benchmarks/vmdk_create.py --curve
     .venv/bin/python benchmarks/pv_create.py --curve
