@@ -93,6 +93,25 @@ def test_check_mode_writes_nothing(playbook, node_root, audit_log, vcsim_trace):
     assert not os.path.exists(os.path.join(node_root, "k8s-cp-1", "etc/kubernetes/vsphere.conf"))
 
 
+def test_check_mode_before_the_first_run_previews_objects_in_namespaces_not_created_yet(
+        playbook, node_root, kube, audit_log, vcsim_trace):
+    """--check on a fresh cluster: the CSI driver's and the cloud controller's namespaces do not exist yet, and the
+    server cannot dry-run an object into a namespace that a dry run only pretended to create. The run still says
+    what it would create, and writes nothing."""
+    import kubernetes
+    fresh = {"csi_driver_namespace": "csi-fresh-check", "cloud_controller_namespace": "ccm-fresh-check"}
+    r = run_bootstrap(playbook, node_root, check=True, extra_vars=fresh)
+    assert r.rc == 0, r
+    for task in ("Namespace, CSIDriver, RBAC, feature states, Service, controller and node DaemonSets",
+                 "The csi-vsphere.conf in its Secret"):
+        [result] = [v for k, v in r.tasks.items() if k.endswith(task)]  # the role's tasks are named "role : task"
+        assert result["changed"] is True, result
+    assert audit_writes(audit_log.entries()) == []
+    assert mutating_soap_calls(vcsim_trace.entries()) == []
+    names = {n.metadata.name for n in kubernetes.client.CoreV1Api(kube).list_namespace().items}
+    assert not names & set(fresh.values())
+
+
 def test_in_tree_mode_writes_vsphere_conf_and_flags(playbook, node_root):
     manifests = os.path.join(node_root, "k8s-cp-1", "etc/kubernetes/manifests")
     os.makedirs(manifests, exist_ok=True)

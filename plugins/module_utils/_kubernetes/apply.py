@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._errors import KubernetesError
 from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._kubernetes.client import FIELD_MANAGER
 
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid",
@@ -92,12 +93,25 @@ def ensure(kube, desired, check_mode=False, current=_UNREAD):
     if before is None and not check_mode:
         after = kube.apply(desired)
         return dict(changed=True, before=None, after=normalize(after), object=after)
-    preview = kube.apply(desired, dry_run=True)
+    try:
+        preview = kube.apply(desired, dry_run=True)
+    except KubernetesError as e:
+        if not (check_mode and before is None and _namespace_missing(e, md.get("namespace"))):
+            raise
+        # Check mode on a fresh cluster: the object's namespace is created in a dry run too, so the server cannot
+        # preview the object in it. It would be created: the object as given stands for what the server would make.
+        return dict(changed=True, before=None, after=normalize(desired), object=desired)
     changed = normalize(before) != normalize(preview)
     after = preview
     if changed and not check_mode:
         after = kube.apply(desired)
     return dict(changed=changed, before=normalize(before), after=normalize(after), object=after)
+
+
+def _namespace_missing(error, namespace):
+    """Whether the server refused an object because its namespace does not exist (404 'namespaces "x" not found')."""
+    return bool(namespace) and getattr(error, "status", None) == 404 and \
+        ('namespaces "%s" not found' % namespace) in str(error)
 
 
 def remove(kube, kind, name, namespace=None, check_mode=False, current=_UNREAD):

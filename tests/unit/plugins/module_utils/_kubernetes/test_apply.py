@@ -76,6 +76,41 @@ def test_a_missing_object_in_check_mode_is_only_a_dry_run():
     assert r["changed"] is True and kube.calls == [("apply", True)]
 
 
+class NoNamespaceKube(FakeKube):
+    """A cluster where the object's namespace does not exist (a dry run created it, nothing was written)."""
+
+    def apply(self, obj, dry_run=False):
+        self.calls.append(("apply", dry_run))
+        raise KubernetesError('PATCH configmaps x in default failed (404): namespaces "%s" not found'
+                              % obj["metadata"]["namespace"], status=404)
+
+
+def test_check_mode_on_a_fresh_cluster_shows_the_object_in_a_namespace_not_created_yet():
+    kube = NoNamespaceKube(None, None)
+    r = apply.ensure(kube, obj(app="db"), check_mode=True)
+    assert r["changed"] is True and r["before"] is None
+    assert r["after"]["metadata"]["labels"] == {"app": "db"}
+    assert kube.calls == [("get", "x"), ("apply", True)]
+
+
+def test_a_missing_namespace_is_still_an_error_outside_check_mode_and_for_an_existing_object():
+    with pytest.raises(KubernetesError, match="not found"):
+        apply.ensure(NoNamespaceKube(with_bookkeeping(obj(), "1"), None), obj(app="db"), check_mode=True)
+    kube = NoNamespaceKube(None, None)
+    with pytest.raises(KubernetesError, match="not found"):
+        apply.ensure(kube, obj(app="db"))
+    assert kube.calls == [("get", "x"), ("apply", False)]
+
+
+def test_another_refusal_in_check_mode_is_still_an_error():
+    class Refusing(FakeKube):
+        def apply(self, obj, dry_run=False):
+            raise KubernetesError('namespaces "default" is forbidden: quota', status=403)
+
+    with pytest.raises(KubernetesError, match="forbidden"):
+        apply.ensure(Refusing(None, None), obj(), check_mode=True)
+
+
 def test_remove_takes_the_live_object_from_the_caller_without_a_read():
     class Deleting(FakeKube):
         def delete(self, kind, name, namespace=None, dry_run=False):
