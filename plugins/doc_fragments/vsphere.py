@@ -71,8 +71,9 @@ options:
       - Keep the vCenter session for the next tasks instead of logging out, so a play logs in once.
       - The session is kept in a file of the user's cache (C($XDG_CACHE_HOME/vsphere_k8s/sessions), else
         C(~/.cache/vsphere_k8s/sessions); the directory 0700, the file 0600) for this vCenter and user, and serves
-        only the password that opened it. Before each use vCenter is asked whether it still knows it; a session it
-        has dropped, or one unused for 10 minutes, is replaced by a new login (the idle one logged out first).
+        only the password that opened it, with vCenter's service content, so a task that finds it makes no
+        request to resume it. vCenter checks it on the task's first call; a session it has dropped is replaced then
+        by a new login and the call made again, and one unused for 10 minutes is logged out and replaced before use.
       - End the play with M(vsphere_k8s.cloud_provider.vcenter_session) O(vsphere_k8s.cloud_provider.vcenter_session#module:state=absent)
         to log it out; otherwise vCenter ends it after its own idle timeout (30 minutes by default), and
         it counts against vCenter's session limit until then.

@@ -86,6 +86,7 @@ def main():
             record, state = sessions.load(path, p["password"])
             module.exit_json(changed=state != "usable", reused=state == "usable")
         with module.errors("opening the kept session"):
+            module.vsphere.ensure_session()  # a kept session vCenter no longer knows is replaced now
             reused = module.vsphere.reused
         module.exit_json(changed=not reused, reused=reused)
     if not module.check_mode:

@@ -1,5 +1,6 @@
-"""session_reuse: a play logs in to vCenter once, the kept session is checked before each use, replaced when vCenter
-dropped it or it sat idle, serves only its own password, and vcenter_session logs it out."""
+"""session_reuse: a play logs in to vCenter once, a task resumes the kept session without a request, a session
+vCenter dropped is replaced on the first call, one that sat idle before use; it serves only its own password, and
+vcenter_session logs it out."""
 
 import hashlib
 import json
@@ -34,6 +35,8 @@ def test_a_play_with_session_reuse_logs_in_once_and_vcenter_session_logs_it_out(
     assert all(r["lookup %d" % i]["nodes"][0]["vm_name"] == "k8s-worker-1" for i in range(5))
     entries = vcsim_trace.entries()
     assert len(_calls(entries, "Login")) == 1
+    # The tasks that resume the session read nothing to do so: the service content is kept with it.
+    assert len(_calls(entries, "RetrieveServiceContent")) == 1
     assert len(_calls(entries, "Logout")) == 1  # by vcenter_session, at the end
     assert r["end"]["changed"] is True
     assert not cache["file"].exists()
@@ -72,6 +75,22 @@ def test_a_session_vcenter_dropped_is_replaced_by_a_new_login(playbook, vsphere,
     r = playbook([dict(LOOKUP, name="again")], env=cache["env"])
     assert r.rc == 0, r
     assert r["again"]["nodes"][0]["vm_name"] == "k8s-worker-1"
+    assert len(_calls(mark.entries(), "Login")) == 1
+    assert json.loads(cache["file"].read_text())["cookie"] != record["cookie"]
+    playbook([{"name": "end", "vsphere_k8s.cloud_provider.vcenter_session": {"state": "absent"}}], env=cache["env"])
+
+
+def test_vcenter_session_present_replaces_a_session_vcenter_dropped(playbook, vsphere, vcsim_trace, cache):
+    assert playbook([{"name": "open", "vsphere_k8s.cloud_provider.vcenter_session": {"state": "present"}}],
+                    env=cache["env"]).rc == 0
+    record = json.loads(cache["file"].read_text())
+    vsphere.content.sessionManager.TerminateSession([record["cookie"].split("=", 1)[1].split(";")[0].strip('"')])
+    mark = vcsim_trace.mark()
+    r = playbook([{"name": "again", "vsphere_k8s.cloud_provider.vcenter_session": {"state": "present"}},
+                  dict(LOOKUP, name="then")], env=cache["env"])
+    assert r.rc == 0, r
+    assert (r["again"]["changed"], r["again"]["reused"]) == (True, False)
+    assert r["then"]["nodes"][0]["vm_name"] == "k8s-worker-1"
     assert len(_calls(mark.entries(), "Login")) == 1
     assert json.loads(cache["file"].read_text())["cookie"] != record["cookie"]
     playbook([{"name": "end", "vsphere_k8s.cloud_provider.vcenter_session": {"state": "absent"}}], env=cache["env"])

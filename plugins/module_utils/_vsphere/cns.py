@@ -32,7 +32,7 @@ def _stub(client, path):
     stub = SoapStubAdapter(host=params["hostname"], port=params["port"], path=path, version=VERSION,
                            sslContext=side_channel_context(params),
                            httpConnectionTimeout=params.get("timeout") or None)
-    stub.cookie = client.si._stub.cookie
+    stub.cookie = client.session_cookie
     return stub
 
 

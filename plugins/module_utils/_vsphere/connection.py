@@ -16,7 +16,7 @@ PYVMOMI_IMPORT_ERROR = None
 try:
     from pyVim import connect as pyvim_connect
     from pyVim.connect import SmartStubAdapter
-    from pyVmomi.SoapAdapter import SoapStubAdapter
+    from pyVmomi.SoapAdapter import Deserialize, Serialize, SoapStubAdapter
     from pyVmomi.VmomiSupport import GetServiceVersions
     from pyVmomi import vim, vmodl
 except ImportError:
@@ -115,19 +115,38 @@ def _login(**kwargs):
     return si, content
 
 
+def _content_text(content, stub):
+    """The service content as XML, kept with a session_reuse session: it is the same for every session of a vCenter,
+    so a resumed session need not read it again."""
+    try:
+        return Serialize(content, version=stub.version).decode("utf-8")
+    except Exception:  # pylint: disable=broad-except
+        return None
+
+
+def _kept_content(text, stub):
+    """The service content kept with the session, on this stub; None when there is none or it does not parse."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        content = Deserialize(text.encode("utf-8"), vim.ServiceInstanceContent, stub=stub)
+    except Exception:  # pylint: disable=broad-except
+        return None
+    return content if isinstance(content, vim.ServiceInstanceContent) and content.sessionManager else None
+
+
 def _resume(record, **kwargs):
-    """The cached session on a stub of the API version it was opened with (no version negotiation): the
-    service content and the session's check, two requests. None when vCenter no longer knows the session."""
+    """The cached session on a stub of the API version it was opened with (no version negotiation) with the
+    service content kept with it: no request at all. vCenter checks the session on its first use, and VsphereClient
+    replaces one vCenter no longer knows then (see VsphereClient.renew). A record without kept content costs the one
+    request that reads it."""
     kwargs.pop("user"), kwargs.pop("pwd")
     stub = SoapStubAdapter(version=record["version"], httpConnectionTimeout=kwargs.pop("timeout"), **kwargs)
     stub.cookie = record["cookie"]
     si = vim.ServiceInstance("ServiceInstance", stub)
-    content = si.RetrieveContent()
-    try:
-        if content.sessionManager.currentSession is None:
-            return None
-    except vim.fault.NotAuthenticated:
-        return None
+    content = _kept_content(record.get("content"), stub)
+    if content is None:
+        content = si.RetrieveContent()
     return si, content
 
 
@@ -139,22 +158,20 @@ def _logout_quietly(content):
 
 
 def _reusing_login(**kwargs):
-    """(si, content, reused) with session_reuse: the cached session when vCenter still knows it, else a new
-    login that is cached (an idle one is logged out first)."""
+    """(si, content, reused) with session_reuse: the cached session, else a new login that is cached (an idle one
+    is logged out first)."""
     sessions = _sessions()
     path = sessions.session_path(dict(hostname=kwargs["host"], port=kwargs["port"], username=kwargs["user"]))
     with sessions.locked(path):
         record, state = sessions.load(path, kwargs["pwd"])
-        if state in ("usable", "idle"):
-            resumed = _resume(record, **dict(kwargs))
-            if resumed is not None and state == "usable":
-                sessions.touch(path)
-                return resumed + (True,)
-            if resumed is not None:  # idle too long: give it back to vCenter rather than leave it to time out
-                _logout_quietly(resumed[1])
+        if state == "usable":
+            sessions.touch(path)
+            return _resume(record, **dict(kwargs)) + (True,)
+        if state == "idle":  # unused too long: give it back to vCenter rather than leave it to time out
+            _logout_quietly(_resume(record, **dict(kwargs))[1])
             sessions.forget(path)
         si, content = _login(**dict(kwargs))
-        sessions.save(path, si._stub.cookie, si._stub.version, kwargs["pwd"])
+        sessions.save(path, si._stub.cookie, si._stub.version, kwargs["pwd"], _content_text(content, si._stub))
         return si, content, False
 
 
@@ -222,9 +239,7 @@ def logout_kept_session(params):
         record, state = sessions.load(path, params["password"])
         if state == "none":
             return sessions.forget(path)
-        resumed = _resume(record, **_connect_kwargs(params))
-        if resumed is not None:
-            _logout_quietly(resumed[1])
+        _logout_quietly(_resume(record, **_connect_kwargs(params))[1])  # quietly: vCenter may have dropped it
         sessions.forget(path)
         return True
 
@@ -273,13 +288,23 @@ class VsphereClient:
         # Views (ContainerView) live as long as the session: when this client logs out at the end, it does not
         # destroy them one by one (a round trip each); a kept session_reuse session does.
         self.logs_out = not self.session_file
+        # A resumed session is not checked before use: vCenter checks it on the first call, and one it no longer
+        # knows is replaced by a new login then (renew), the call made again.
+        self.verified = not self.reused
         self._record(self.si._stub)
 
     def _record(self, stub):
         invoke = stub.InvokeMethod
 
         def recording(mo, info, args, *rest):
-            result = invoke(mo, info, args, *rest)
+            try:
+                result = invoke(mo, info, args, *rest)
+            except vim.fault.NotAuthenticated:
+                if self.verified:
+                    raise
+                self.renew()
+                result = invoke(mo, info, args, *rest)
+            self.verified = True
             method = info.wsdlName
             if changes_something(method):
                 if method.endswith("_Task") and isinstance(result, vim.Task):
@@ -290,13 +315,43 @@ class VsphereClient:
 
         stub.InvokeMethod = recording
 
+    def renew(self):
+        """Replace the resumed session vCenter no longer knows: by the one another task of the play has put in the
+        cache meanwhile, else by a new login, cached. The stub keeps its objects; only its cookie changes."""
+        sessions = _sessions()
+        stub = self.si._stub
+        self.verified, self.reused = True, False  # the login below, and the call made again, are not renewed again
+        with sessions.locked(self.session_file):
+            record, state = sessions.load(self.session_file, self.params["password"])
+            if state == "usable" and record["cookie"] != stub.cookie:
+                stub.cookie = record["cookie"]
+                return
+            try:
+                self.content.sessionManager.Login(self.params["username"], self.params["password"], None)
+            except vim.fault.InvalidLogin:
+                sessions.forget(self.session_file)
+                raise VsphereError("%s rejected the login of user %s: check username and password (a user needs its "
+                                   "SSO domain, for example administrator@vsphere.local)."
+                                   % (self.where, self.params["username"]))
+            sessions.save(self.session_file, stub.cookie, stub.version, self.params["password"],
+                          _content_text(self.content, stub))
+
+    def ensure_session(self):
+        """Check a resumed session with vCenter before its cookie serves a side channel that cannot renew it (PBM,
+        CNS, datastore file transfers): one request, once, and none for a session this client opened or has used."""
+        if not self.verified:
+            if self.content.sessionManager.currentSession is None:
+                self.renew()
+            self.verified = True
+
     @property
     def where(self):
         return "vCenter %s:%s" % (self.params["hostname"], self.params["port"])
 
     @property
     def session_cookie(self):
-        """The SOAP session's cookie header, for side channels (datastore file reads)."""
+        """The SOAP session's cookie header, for side channels (datastore file reads, PBM, CNS), checked first."""
+        self.ensure_session()
         return self.si._stub.cookie
 
     @property

@@ -111,6 +111,8 @@ def _objects(stub, returnval):
 
 def retrieve_scalar(client, view, props, page_size):
     """Every object of the container view, props: {type name: [paths]}. Returns [(moref, {path: value})]."""
+    if hasattr(client, "ensure_session"):
+        client.ensure_session()  # a resumed session is checked before this raw request, which cannot renew it
     stub = client.si._stub
     pc = client.property_collector._moId
     prop_sets = "".join("<propSet><type>%s</type><all>false</all>%s</propSet>" % (

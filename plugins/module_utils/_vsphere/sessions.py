@@ -5,10 +5,11 @@
 
 One file per vCenter and user in the user's cache (`$XDG_CACHE_HOME/vsphere_k8s/sessions`, else
 `~/.cache/vsphere_k8s/sessions`; directory 0700, files 0600), holding the SOAP session cookie, the API version
-negotiated at login, a salted hash of the password (a cached session serves only the password that opened it) and
-when it was last used. A session idle longer than IDLE_SECONDS is logged out and replaced; one vCenter no longer
-knows is replaced; `vcenter_session state=absent` logs it out at the end of a play. A lock file serialises the
-tasks of one play that connect at once, so they share one session instead of leaking one each.
+negotiated at login, vCenter's service content (no secret: the same for every session), a salted hash of the
+password (a cached session serves only the password that opened it) and when it was last used. A session idle
+longer than IDLE_SECONDS is logged out and replaced; one vCenter no longer knows is replaced;
+`vcenter_session state=absent` logs it out at the end of a play. A lock file serialises the tasks of one play that
+connect at once, so they share one session instead of leaking one each.
 """
 
 from __future__ import annotations
@@ -79,11 +80,14 @@ def load(path, password, now=None):
     return record, "usable"
 
 
-def save(path, cookie, version, password):
-    """Write the record atomically, readable by the user only."""
+def save(path, cookie, version, password, content=None):
+    """Write the record atomically, readable by the user only. content: vCenter's service content as XML (the same
+    for every session: a resumed session need not read it again)."""
     salt = os.urandom(16).hex()
     record = dict(cookie=cookie, version=version, used=time.time(), salt=salt,
                   password=_password_hash(password, salt))
+    if content:
+        record["content"] = content
     tmp = "%s.%d.tmp" % (path, os.getpid())
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

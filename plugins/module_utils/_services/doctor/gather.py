@@ -451,7 +451,7 @@ def _compatible_datastores(client, profile_ids, ds_moids, names):
     volume), through the PBM endpoint with the vCenter session."""
     from pyVmomi import SoapStubAdapter, pbm  # pylint: disable=import-outside-toplevel
     params = client.params
-    cookie = client.si._stub.cookie
+    cookie = client.session_cookie
     session = cookie.split("=", 1)[-1].split(";")[0].strip().strip('"')
     ctx = ssl_context(params["validate_certs"], params.get("ca_bundle") if params["validate_certs"] else None)
     stub = SoapStubAdapter(host=params["hostname"], port=params["port"], path="/pbm",

@@ -59,3 +59,35 @@ def test_forget_says_whether_there_was_a_session(tmp_path):
     assert sessions.forget(path) is False
     sessions.save(path, "c", "v", "pw")
     assert sessions.forget(path) is True and not os.path.exists(path)
+
+
+def test_the_service_content_kept_with_the_session_survives_a_touch(tmp_path):
+    path = str(tmp_path / "s.json")
+    sessions.save(path, "c", "v", "pw", content="<obj/>")
+    sessions.touch(path)
+    record, state = sessions.load(path, "pw")
+    assert state == "usable" and record["content"] == "<obj/>"
+    sessions.save(path, "c", "v", "pw")
+    assert "content" not in sessions.load(path, "pw")[0]
+
+
+def test_the_kept_service_content_reads_back_on_the_resumed_stub_and_garbage_is_none():
+    from pyVmomi import vim, vmodl
+    from pyVmomi.SoapAdapter import SoapStubAdapter
+
+    from ansible_collections.vsphere_k8s.cloud_provider.plugins.module_utils._vsphere import connection
+
+    stub = SoapStubAdapter(host="127.0.0.1", port=1, version="vim.version.v8_0_3_0")
+    content = vim.ServiceInstanceContent(
+        rootFolder=vim.Folder("group-d1", stub), sessionManager=vim.SessionManager("SessionManager", stub),
+        propertyCollector=vmodl.query.PropertyCollector("propertyCollector", stub),
+        about=vim.AboutInfo(name="VMware vCenter Server", apiVersion="8.0.3.0", apiType="VirtualCenter",
+                            fullName="x", vendor="VMware", version="8.0.3", build="1", osType="linux",
+                            productLineId="vpx", instanceUuid="u"))
+    text = connection._content_text(content, stub)
+    other = SoapStubAdapter(host="127.0.0.1", port=2, version="vim.version.v8_0_3_0")
+    back = connection._kept_content(text, other)
+    assert back.rootFolder._moId == "group-d1" and back.rootFolder._stub is other
+    assert back.about.apiVersion == "8.0.3.0" and back.sessionManager._moId == "SessionManager"
+    for garbage in (None, "", "<not xml", "<obj xmlns='urn:vim25'/>", 42):
+        assert connection._kept_content(garbage, other) is None, garbage
