@@ -232,36 +232,33 @@ func (m *labCns) detachOne(ctx *simulator.Context, spec cnstypes.CnsVolumeAttach
 	return res
 }
 
-// CnsAttachVolume attaches each volume to its VM as vCenter does (see the top of this file).
-func (m *labCns) CnsAttachVolume(ctx *simulator.Context, req *cnstypes.CnsAttachVolume) soap.HasFault {
-	vctx := ctx.For(vim25.Path)
-	task := simulator.CreateTask(m, "CnsAttachVolume", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		if len(req.AttachSpecs) == 0 {
-			return nil, &types.InvalidArgument{InvalidProperty: "CnsAttachVolumeSpec"}
+// batch runs one attach or detach per spec in a single CNS task, as vCenter does: one result per volume, a fault
+// for the task only when no spec was given.
+func (m *labCns) batch(vctx *simulator.Context, name, property string, specs []cnstypes.CnsVolumeAttachDetachSpec,
+	one func(*simulator.Context, cnstypes.CnsVolumeAttachDetachSpec) cnstypes.BaseCnsVolumeOperationResult) types.ManagedObjectReference {
+	task := simulator.CreateTask(m, name, func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		if len(specs) == 0 {
+			return nil, &types.InvalidArgument{InvalidProperty: property}
 		}
-		var results []cnstypes.BaseCnsVolumeOperationResult
-		for _, spec := range req.AttachSpecs {
-			results = append(results, m.attachOne(vctx, spec))
+		results := make([]cnstypes.BaseCnsVolumeOperationResult, 0, len(specs))
+		for _, spec := range specs {
+			results = append(results, one(vctx, spec))
 		}
 		return &cnstypes.CnsVolumeOperationBatchResult{VolumeResults: results}, nil
 	})
-	return &methods.CnsAttachVolumeBody{Res: &cnstypes.CnsAttachVolumeResponse{Returnval: task.Run(vctx)}}
+	return task.Run(vctx)
+}
+
+// CnsAttachVolume attaches each volume to its VM as vCenter does (see the top of this file).
+func (m *labCns) CnsAttachVolume(ctx *simulator.Context, req *cnstypes.CnsAttachVolume) soap.HasFault {
+	ref := m.batch(ctx.For(vim25.Path), "CnsAttachVolume", "CnsAttachVolumeSpec", req.AttachSpecs, m.attachOne)
+	return &methods.CnsAttachVolumeBody{Res: &cnstypes.CnsAttachVolumeResponse{Returnval: ref}}
 }
 
 // CnsDetachVolume detaches each volume from its VM as vCenter does (see the top of this file).
 func (m *labCns) CnsDetachVolume(ctx *simulator.Context, req *cnstypes.CnsDetachVolume) soap.HasFault {
-	vctx := ctx.For(vim25.Path)
-	task := simulator.CreateTask(m, "CnsDetachVolume", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		if len(req.DetachSpecs) == 0 {
-			return nil, &types.InvalidArgument{InvalidProperty: "CnsDetachVolumeSpec"}
-		}
-		var results []cnstypes.BaseCnsVolumeOperationResult
-		for _, spec := range req.DetachSpecs {
-			results = append(results, m.detachOne(vctx, spec))
-		}
-		return &cnstypes.CnsVolumeOperationBatchResult{VolumeResults: results}, nil
-	})
-	return &methods.CnsDetachVolumeBody{Res: &cnstypes.CnsDetachVolumeResponse{Returnval: task.Run(vctx)}}
+	ref := m.batch(ctx.For(vim25.Path), "CnsDetachVolume", "CnsDetachVolumeSpec", req.DetachSpecs, m.detachOne)
+	return &methods.CnsDetachVolumeBody{Res: &cnstypes.CnsDetachVolumeResponse{Returnval: ref}}
 }
 
 // CnsQueryVolume answers as vCenter does where the stock simulator does not: a query without a filter (or one whose
