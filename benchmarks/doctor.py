@@ -18,7 +18,7 @@ DOCTOR = {"name": "doctor", "vsphere_k8s.cloud_provider.doctor": {"node_folder":
 if "--curve" in sys.argv[1:]:
     for rtt in RTTS:
         set_rtt(rtt)
-        runs = [run_playbook(OURS_BIN, [DOCTOR]) for _ in range(OURS_RUNS)]
+        runs = [run_playbook(OURS_BIN, [DOCTOR]) for _run in range(OURS_RUNS)]
         if not all(r.ok() for r in runs):
             sys.exit("the doctor failed")
         summary("curve doctor: inventory %6s VMs  rtt %4g ms  SOAP %3d  HTTP %2d  task %6.2f s  module %6.2f s  peak %6.1f MB"

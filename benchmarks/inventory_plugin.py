@@ -58,10 +58,10 @@ if "--curve" in sys.argv[1:]:
     for rtt in RTTS:
         set_rtt(rtt)
         for label, config in (("the cluster's Nodes", ours_nodes), ("every VM", ours_all)):
-            runs = [run(OURS_BIN, config, ".vsphere_k8s.yml") for _ in range(OURS_RUNS)]
+            runs = [run(OURS_BIN, config, ".vsphere_k8s.yml") for _run in range(OURS_RUNS)]
             summary("curve inventory_plugin, %s: inventory %6d VMs  rtt %4g ms  SOAP %3d  HTTP %2d  %6d hosts  %6.2f s"
-                    "  peak %6.1f MB" % (label, total, rtt, runs[0][1], runs[0][2], runs[0][3], min(r[0] for r in runs),
-                                        max(r[4] for r in runs)))
+                    "  peak %6.1f MB" % (label, total, rtt, runs[0][1], runs[0][2], runs[0][3],
+                                         min(r[0] for r in runs), max(r[4] for r in runs)))
     sys.exit(0)
 rows = []
 for attempt in (1, 2):

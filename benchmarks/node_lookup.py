@@ -95,13 +95,13 @@ for rtt in RTTS:
         summary("curve node_lookup: inventory %6d VMs  rtt %4g ms  SOAP %3d  task %6.2f s  module %6.2f s  peak %6.1f MB"
                 "  | limit: SOAP %d, %.2f s" % (total, rtt, o[0].soap, best(o), best(o, "module"),
                                                 max(r.peak_mb for r in o), limit_soap, limit_s))
-        u = [ours("uuids") for _ in range(OURS_RUNS)]
+        u = [ours("uuids") for _run in range(OURS_RUNS)]
         summary("curve node_lookup by 4 BIOS UUIDs (search index): inventory %6d VMs  rtt %4g ms  SOAP %3d  task %6.2f s"
                 "  module %6.2f s  peak %6.1f MB" % (total, rtt, u[0].soap, best(u), best(u, "module"),
                                                      max(r.peak_mb for r in u)))
         continue
-    f = [floor() for _ in range(OURS_RUNS)]
-    p = [peer() for _ in range(PEER_RUNS)]
+    f = [floor() for _run in range(OURS_RUNS)]
+    p = [peer() for _run in range(PEER_RUNS)]
     print("--- inventory: %d VMs, 20 node names, round trip %g ms" % (total, rtt))
     table([("ours: node_vm_info, 20 names in one task (run %d)" % (i + 1), r) for i, r in enumerate(o)]
           + [("peer: community.vmware.vmware_guest_info x20 (run %d)" % (i + 1), r) for i, r in enumerate(p)]

@@ -75,7 +75,7 @@ if "--curve" in sys.argv[1:]:
         for n in [int(x) for x in os.environ.get("BENCH_PVS", "10 100 1000").split()]:
             r = ours(n, "c%d" % n)
             summary("curve persistent_volume: %5d PV+PVC  rtt %4g ms  SOAP %4d  task %7.2f s  peak %6.1f MB"
-                  % (n, rtt, r.soap, r.task, r.peak_mb))
+                    % (n, rtt, r.soap, r.task, r.peak_mb))
     sys.exit(0)
 
 p = None

@@ -43,13 +43,13 @@ if "--curve" in sys.argv[1:]:
         for n in [int(x) for x in os.environ.get("BENCH_DISKS", "10 100 500").split()]:
             r = ours(n)
             summary("curve vmdk: %4d first class disks  rtt %4g ms  SOAP %5d (%.2f per disk)  task %7.2f s  peak %6.1f MB"
-                  % (n, rtt, r.soap, r.soap / float(n), r.task, r.peak_mb))
+                    % (n, rtt, r.soap, r.soap / float(n), r.task, r.peak_mb))
     sys.exit(0)
 
 for rtt in RTTS:
     set_rtt(rtt)
-    o = [ours(50) for _ in range(OURS_RUNS)]
-    p = [peer(50) for _ in range(PEER_RUNS)]
+    o = [ours(50) for _run in range(OURS_RUNS)]
+    p = [peer(50) for _run in range(PEER_RUNS)]
     print("--- 50 first class disks, round trip %g ms" % rtt)
     table([("ours: vmdk, 50 first class disks in one task (run %d)" % (i + 1), r) for i, r in enumerate(o)]
           + [("peer: vmware_first_class_disk x50 (run %d)" % (i + 1), r) for i, r in enumerate(p)])
