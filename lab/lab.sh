@@ -281,7 +281,7 @@ EOF
     rm -f "$LAB/vcsim-faults.json"
     echo "$LAB_RTT_MS" >"$LAB/vcsim-rtt"
     # vcsim writes every VM's and disk's files into temporary datastore folders: on a RAM file system when there
-    # is one, else a large inventory waits on the disk (5,000 VMs spent most of their start-up in I/O wait).
+    # is one, else a large inventory waits on the disk (at 10,000 VMs on disk vcsim sat in I/O wait).
     local vcsim_tmp=${LAB_VCSIM_TMPDIR:-}
     if [ -z "$vcsim_tmp" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then vcsim_tmp=/dev/shm; fi
     start vcsim env ${vcsim_tmp:+TMPDIR="$vcsim_tmp"} "$vcsim/vcsim" -l "127.0.0.1:$VCSIM_PORT" -vms "$LAB_VMS" -username "$VCSIM_USER" \

@@ -76,6 +76,8 @@ def test_a_session_vcenter_dropped_is_replaced_by_a_new_login(playbook, vsphere,
     assert r.rc == 0, r
     assert r["again"]["nodes"][0]["vm_name"] == "k8s-worker-1"
     assert len(_calls(mark.entries(), "Login")) == 1
+    # vCenter may have restarted or been upgraded: the content kept with the session is read again with the login.
+    assert len(_calls(mark.entries(), "RetrieveServiceContent")) == 1
     assert json.loads(cache["file"].read_text())["cookie"] != record["cookie"]
     playbook([{"name": "end", "vsphere_k8s.cloud_provider.vcenter_session": {"state": "absent"}}], env=cache["env"])
 

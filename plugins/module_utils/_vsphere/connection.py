@@ -193,6 +193,11 @@ def _connect_kwargs(params):
     return kwargs
 
 
+def _login_rejected(where, user):
+    return VsphereError("%s rejected the login of user %s: check username and password (a user needs its SSO domain, "
+                        "for example administrator@vsphere.local)." % (where, user))
+
+
 def connect(params):
     """Return a logged-in (ServiceInstance, ServiceContent, reused) for the connection options, or raise
     VsphereError. reused: the session is session_reuse's cached one (it is not logged out at the end)."""
@@ -204,8 +209,7 @@ def connect(params):
             return _reusing_login(**kwargs)
         return _login(**kwargs) + (False,)
     except vim.fault.InvalidLogin:
-        raise VsphereError("%s rejected the login of user %s: check username and password (a user needs its "
-                           "SSO domain, for example administrator@vsphere.local)." % (where, user))
+        raise _login_rejected(where, user)
     except vim.fault.NoPermission as e:
         raise VsphereError("%s refused user %s: %s" % (where, user, e.msg))
     except vmodl.MethodFault as e:
@@ -330,9 +334,9 @@ class VsphereClient:
                 self.content.sessionManager.Login(self.params["username"], self.params["password"], None)
             except vim.fault.InvalidLogin:
                 sessions.forget(self.session_file)
-                raise VsphereError("%s rejected the login of user %s: check username and password (a user needs its "
-                                   "SSO domain, for example administrator@vsphere.local)."
-                                   % (self.where, self.params["username"]))
+                raise _login_rejected(self.where, self.params["username"])
+            # vCenter dropped the session: it may have restarted or been upgraded, so its content is read again.
+            self.content = self.si.RetrieveContent()
             sessions.save(self.session_file, stub.cookie, stub.version, self.params["password"],
                           _content_text(self.content, stub))
 
